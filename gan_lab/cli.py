@@ -115,6 +115,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.func(args)
     except (UsageError, DeviceError, MnistError, ValueError, FileNotFoundError) as exc:
+        # Raised by our own input checks, each with a message that names the problem.
         print(f"gan-lab {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -31,6 +31,44 @@ def _check_scores(name: str, scores: Tensor) -> None:
         raise ValueError(f"{name}: expected at least one score, got an empty tensor")
 
 
+def bce_real_loss(probs: Tensor, name: str = "probs") -> Tensor:
+    """-mean(log p): BCE against the label "real" (D on real samples, and G's loss on fakes)."""
+    _check_scores(name, probs)
+    return F.binary_cross_entropy(probs, torch.ones_like(probs))
+
+
+def bce_fake_loss(probs: Tensor, name: str = "probs") -> Tensor:
+    """-mean(log(1 - p)): BCE against the label "fake" (D on generated samples)."""
+    _check_scores(name, probs)
+    return F.binary_cross_entropy(probs, torch.zeros_like(probs))
+
+
+def logit_real_loss(logits: Tensor, name: str = "logits") -> Tensor:
+    """-mean(log s(logits)), s the sigmoid, computed stably from logits."""
+    _check_scores(name, logits)
+    logits = logits.reshape(-1)  # (N, 1) -> (N,)
+    return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+
+
+def logit_fake_loss(logits: Tensor, name: str = "logits") -> Tensor:
+    """-mean(log(1 - s(logits))), computed stably from logits."""
+    _check_scores(name, logits)
+    logits = logits.reshape(-1)  # (N, 1) -> (N,)
+    return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+
+
+def ls_real_loss(scores: Tensor, name: str = "scores") -> Tensor:
+    """0.5 * mean((scores - 1)^2): least squares pulling scores to 1 ("real")."""
+    _check_scores(name, scores)
+    return 0.5 * (scores - 1).pow(2).mean()
+
+
+def ls_fake_loss(scores: Tensor, name: str = "scores") -> Tensor:
+    """0.5 * mean(scores^2): least squares pulling scores to 0 ("fake")."""
+    _check_scores(name, scores)
+    return 0.5 * scores.pow(2).mean()
+
+
 def bce_discriminator_loss(real_probs: Tensor, fake_probs: Tensor) -> Tensor:
     """D's BCE loss on probabilities: the handout's ``loss_D = real_loss + fake_loss``.
 
@@ -42,11 +80,7 @@ def bce_discriminator_loss(real_probs: Tensor, fake_probs: Tensor) -> Tensor:
     Returns:
         A scalar tensor.
     """
-    _check_scores("real_probs", real_probs)
-    _check_scores("fake_probs", fake_probs)
-    real_loss = F.binary_cross_entropy(real_probs, torch.ones_like(real_probs))
-    fake_loss = F.binary_cross_entropy(fake_probs, torch.zeros_like(fake_probs))
-    return real_loss + fake_loss
+    return bce_real_loss(real_probs, "real_probs") + bce_fake_loss(fake_probs, "fake_probs")
 
 
 def bce_generator_loss(fake_probs: Tensor) -> Tensor:
@@ -54,8 +88,7 @@ def bce_generator_loss(fake_probs: Tensor) -> Tensor:
 
     loss_G = -mean(log D(G(z)))
     """
-    _check_scores("fake_probs", fake_probs)
-    return F.binary_cross_entropy(fake_probs, torch.ones_like(fake_probs))
+    return bce_real_loss(fake_probs, "fake_probs")
 
 
 def discriminator_loss(logits_real: Tensor, logits_fake: Tensor) -> Tensor:
@@ -69,20 +102,12 @@ def discriminator_loss(logits_real: Tensor, logits_fake: Tensor) -> Tensor:
     Returns:
         A scalar tensor.
     """
-    _check_scores("logits_real", logits_real)
-    _check_scores("logits_fake", logits_fake)
-    logits_real = logits_real.reshape(-1)  # (N, 1) -> (N,)
-    logits_fake = logits_fake.reshape(-1)  # (M, 1) -> (M,)
-    real_loss = F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real))
-    fake_loss = F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
-    return real_loss + fake_loss
+    return logit_real_loss(logits_real, "logits_real") + logit_fake_loss(logits_fake, "logits_fake")
 
 
 def generator_loss(logits_fake: Tensor) -> Tensor:
     """G's non-saturating BCE loss on logits (CS231n): loss_G = -mean(log s(logits_fake))."""
-    _check_scores("logits_fake", logits_fake)
-    logits_fake = logits_fake.reshape(-1)  # (M, 1) -> (M,)
-    return F.binary_cross_entropy_with_logits(logits_fake, torch.ones_like(logits_fake))
+    return logit_real_loss(logits_fake, "logits_fake")
 
 
 def ls_discriminator_loss(scores_real: Tensor, scores_fake: Tensor) -> Tensor:
@@ -90,12 +115,9 @@ def ls_discriminator_loss(scores_real: Tensor, scores_fake: Tensor) -> Tensor:
 
     loss_D = 0.5 * mean((scores_real - 1)^2) + 0.5 * mean(scores_fake^2)
     """
-    _check_scores("scores_real", scores_real)
-    _check_scores("scores_fake", scores_fake)
-    return 0.5 * (scores_real - 1).pow(2).mean() + 0.5 * scores_fake.pow(2).mean()
+    return ls_real_loss(scores_real, "scores_real") + ls_fake_loss(scores_fake, "scores_fake")
 
 
 def ls_generator_loss(scores_fake: Tensor) -> Tensor:
     """G's least-squares loss (LSGAN): loss_G = 0.5 * mean((scores_fake - 1)^2)."""
-    _check_scores("scores_fake", scores_fake)
-    return 0.5 * (scores_fake - 1).pow(2).mean()
+    return ls_real_loss(scores_fake, "scores_fake")

@@ -2,7 +2,8 @@
 
 The training loop does not care whether D ends in a Sigmoid (the MLP lab, the DCGAN notes) or
 returns logits (CS231n), nor whether the losses are BCE or least squares; an ``Objective``
-answers those questions once.
+answers those questions once. D's loss is always a real term plus a fake term, which is how
+the DCGAN notes plot it (D real, D fake, D total, G).
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import dataclasses
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
+
+from gan_lab import losses
 
 Tensor = torch.Tensor
 
@@ -26,35 +28,17 @@ class Objective:
     to_probability: Callable[[Tensor], Tensor]  # D's output -> estimated P(real), for logging
 
 
-def _bce_real(probs: Tensor) -> Tensor:
-    return F.binary_cross_entropy(probs, torch.ones_like(probs))
+def _identity(x: Tensor) -> Tensor:
+    return x
 
 
-def _bce_fake(probs: Tensor) -> Tensor:
-    return F.binary_cross_entropy(probs, torch.zeros_like(probs))
-
-
-def _logit_real(logits: Tensor) -> Tensor:
-    return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-
-
-def _logit_fake(logits: Tensor) -> Tensor:
-    return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
-
-
-def _ls_real(scores: Tensor) -> Tensor:
-    return 0.5 * (scores - 1).pow(2).mean()
-
-
-def _ls_fake(scores: Tensor) -> Tensor:
-    return 0.5 * scores.pow(2).mean()
-
-
-# D ends in a Sigmoid: the MLP lab, the DCGAN notes, the 1-D toy.
-BCE = Objective("bce", _bce_real, _bce_fake, _bce_real, lambda probs: probs)
+# D ends in a Sigmoid: the MLP lab, the DCGAN notes, the 1-D toy. G's loss labels fakes real.
+BCE = Objective("bce", losses.bce_real_loss, losses.bce_fake_loss, losses.bce_real_loss, _identity)
 # D returns logits: CS231n's vanilla GAN and small DCGAN.
-BCE_WITH_LOGITS = Objective("bce_with_logits", _logit_real, _logit_fake, _logit_real, torch.sigmoid)
-# LSGAN: D returns unbounded scores; 1 means real. Its "probability" is the score itself.
-LEAST_SQUARES = Objective("least_squares", _ls_real, _ls_fake, _ls_real, lambda scores: scores)
+BCE_WITH_LOGITS = Objective("bce_with_logits", losses.logit_real_loss, losses.logit_fake_loss,
+                            losses.logit_real_loss, torch.sigmoid)
+# LSGAN: D returns unbounded scores, 1 meaning real; the score itself is logged as "D(x)".
+LEAST_SQUARES = Objective("least_squares", losses.ls_real_loss, losses.ls_fake_loss,
+                          losses.ls_real_loss, _identity)
 
-OBJECTIVES = {o.name: o for o in (BCE, BCE_WITH_LOGITS, LEAST_SQUARES)}
+OBJECTIVES = {objective.name: objective for objective in (BCE, BCE_WITH_LOGITS, LEAST_SQUARES)}

