@@ -1,0 +1,150 @@
+"""What every hidden test shares: failures that explain, silence, seeds, and delegation checks.
+
+A check either returns (the points earned, when a TODO has independent parts) or raises
+``GradingFailure`` whose message says what was expected and what was found. Checks run the
+student's code with stderr captured and warnings silenced, because nbgrader scores a test cell
+that writes to stderr as zero, and they never print the reference solution.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import io
+import types
+import warnings
+from typing import Any, Callable, Iterator
+
+import torch
+from torch import nn
+
+# Parts of gan_lab a student may use; anything else in gan_lab answers a TODO.
+ALLOWED_HELPERS = ("gan_lab.data", "gan_lab.device", "gan_lab.tracking", "gan_lab.plotting",
+                   "gan_lab.budget", "gan_lab.imaging", "gan_lab.mnist", "gan_lab.minimax")
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is written for the student."""
+
+
+def fail(what: str, expected: Any, found: Any) -> None:
+    raise GradingFailure(f"{what}: expected {expected}, found {found}")
+
+
+def expect(condition: bool, what: str, expected: Any, found: Any) -> None:
+    if not condition:
+        fail(what, expected, found)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[io.StringIO]:
+    """Run student code without warnings or stderr output (nbgrader zeroes cells with stderr)."""
+    buffer = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stderr(buffer):
+        warnings.simplefilter("ignore")
+        yield buffer
+
+
+def call_student(what: str, fn: Callable, *args, **kwargs):
+    """Call student code; turn its exceptions into a failure that names the call."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise GradingFailure(f"{what} is not implemented yet (it raises NotImplementedError)") from None
+    except GradingFailure:
+        raise
+    except Exception as exc:  # any error in student code costs the points, with its reason
+        raise GradingFailure(f"{what} raised {type(exc).__name__}: {exc}") from None
+
+
+def check(fn: Callable) -> Callable:
+    """Decorator for public checks: quiet, CPU, with the global RNG state restored afterwards."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with torch.random.fork_rng(devices=[]), quiet():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- delegation
+def _gan_lab_origin(value: Any) -> str | None:
+    """The gan_lab module ``value`` comes from, when it is a disallowed part of gan_lab."""
+    if isinstance(value, types.ModuleType):
+        module = value.__name__
+    else:
+        module = getattr(value, "__module__", None) or ""
+    if module == "gan_lab" or (module.startswith("gan_lab.") and not module.startswith(ALLOWED_HELPERS)):
+        return module
+    return None
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _functions_of(obj: Any) -> list[Callable]:
+    if inspect.isclass(obj):
+        return [member for klass in obj.__mro__ if klass.__module__ == "__main__"
+                for member in vars(klass).values() if inspect.isfunction(member)]
+    return [obj] if inspect.isfunction(obj) else []
+
+
+def require_student_code(obj: Any, name: str) -> None:
+    """Fail unless ``obj`` was written in the notebook rather than taken from gan_lab.
+
+    The course's package holds reference code; a solution that subclasses it, returns it or
+    calls it earns nothing for that TODO.
+    """
+    if obj is None:
+        raise GradingFailure(f"{name} is not defined (run the cell that defines it)")
+    target = obj if inspect.isclass(obj) or inspect.isfunction(obj) else type(obj)
+    module = getattr(target, "__module__", "")
+    if module != "__main__":
+        fail(f"{name} must be written in this notebook", "a definition in the notebook",
+             f"one imported from {module}")
+    if inspect.isclass(target):
+        for klass in target.__mro__[1:]:
+            origin = _gan_lab_origin(klass)
+            if origin:
+                fail(f"{name} must be your own code", "a class built from torch.nn layers",
+                     f"a subclass of {origin}.{klass.__name__}")
+    for function in _functions_of(target):
+        for global_name in _code_names(function.__code__):
+            if global_name not in function.__globals__:
+                continue
+            origin = _gan_lab_origin(function.__globals__[global_name])
+            if origin:
+                fail(f"{name} must be your own code", "torch and torch.nn only",
+                     f"a call into {origin} (via {global_name!r})")
+
+
+# --------------------------------------------------------------------------- model helpers
+def build(what: str, factory: Callable, *args) -> nn.Module:
+    """Instantiate a student model, failing with a reason when it cannot be built."""
+    model = call_student(what, factory, *args)
+    if not isinstance(model, nn.Module):
+        fail(what, "an nn.Module", type(model).__name__)
+    return model
+
+
+def linear_layers(model: nn.Module) -> list[nn.Linear]:
+    """The model's Linear layers in registration order."""
+    return [m for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+def describe_linears(layers: list[nn.Linear]) -> str:
+    return ", ".join(f"{m.in_features}->{m.out_features}" for m in layers) or "no Linear layers"
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def max_difference(a: torch.Tensor, b: torch.Tensor) -> float:
+    return (a.detach().float() - b.detach().float()).abs().max().item()
