@@ -70,6 +70,14 @@ def discriminator_loss(logits_real, logits_fake):
     N, M = logits_real.shape[0], logits_fake.shape[0]
     return bce_loss(logits_real.view(N), torch.ones(N)) + bce_loss(logits_fake.view(M), torch.zeros(M))
 """
+D_LOSS_FLAT_ONLY = HEADER + """
+def bce(x, z):
+    return (x.clamp(min=0) - x * z + (1 + (-x.abs()).exp()).log()).mean()
+
+def discriminator_loss(logits_real, logits_fake):
+    # right for (N,) scores only: (N, 1) * (N,) would broadcast to (N, N)
+    return bce(logits_real, torch.ones(logits_real.shape[0])) + bce(logits_fake, torch.zeros(logits_fake.shape[0]))
+"""
 D_LOSS_PROBABILITIES = HEADER + """
 def discriminator_loss(logits_real, logits_fake):
     real, fake = torch.sigmoid(logits_real), torch.sigmoid(logits_fake)
@@ -78,9 +86,9 @@ def discriminator_loss(logits_real, logits_fake):
 
 
 @pytest.mark.parametrize("source", [D_LOSS_FUNCTIONAL, D_LOSS_MODULE_COLUMN, D_LOSS_HAND_WRITTEN,
-                                    D_LOSS_PROBABILITIES])
+                                    D_LOSS_FLAT_ONLY, D_LOSS_PROBABILITIES])
 def test_discriminator_loss_variants_pass(source, capfd):
-    """Do functional, nn.BCEWithLogitsLoss, hand-written and sigmoid-then-BCE losses all pass?"""
+    """Do functional, nn.BCEWithLogitsLoss, hand-written (for (N,) or (N, 1)) and sigmoid-then-BCE losses pass?"""
     assert passes(gan_losses.check_discriminator_loss, student(source, "discriminator_loss"),
                   capfd=capfd) is None
 
@@ -310,6 +318,8 @@ def test_discriminator_variants_pass(source, capfd):
      "expected 784->256, 256->256, 256->1, found 784->256, 256->128, 128->1"),
     ("nn.Linear(256, 1),", "nn.Linear(256, 1), nn.Sigmoid(),", "return raw logits"),
     ("nn.LeakyReLU(0.01)", "nn.ReLU()", "found ReLU"),
+    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.02)", "found LeakyReLU with slope 0.02"),
+    ("nn.Flatten(),", "nn.Flatten(), nn.Dropout(0.3),", "before the first Linear layer"),
 ])
 def test_discriminator_mistakes_fail(old, new, match, capfd):
     """Does a wrong slope, a wrong width, a final Sigmoid or a plain ReLU lose the points, by name?"""
@@ -354,7 +364,9 @@ def test_generator_variants_pass(source, capfd):
 
 @pytest.mark.parametrize("old, new, match", [
     (", nn.Tanh()", "", "missing Tanh"),
-    ("nn.Tanh()", "nn.Sigmoid()", "found Sigmoid"),
+    ("nn.Tanh()", "nn.Sigmoid()", "found Sigmoid (Sigmoid gives [0, 1]"),
+    ("nn.Linear(1024, 1024), nn.ReLU()", "nn.Linear(1024, 1024), nn.LeakyReLU(0.01)",
+     "after the second Linear layer: expected ReLU, found LeakyReLU with slope 0.01"),
     ("nn.Linear(noise_dim, 1024)", "nn.Linear(NOISE_DIM, 1024)", "instead of the noise_dim argument"),
     ("nn.Linear(1024, 1024), nn.ReLU(),\n        nn.Linear(1024, 784)",
      "nn.Linear(1024, 512), nn.ReLU(),\n        nn.Linear(512, 784)", "found 4->1024, 1024->512, 512->784"),

@@ -350,6 +350,8 @@ def _diagnose(what: str, gaps: list[tuple[str, Callable[[], tuple[Tensor, Tensor
             hint = ""
             if wanted == "Tanh" and found == "no activation":
                 hint = " (missing Tanh: images must lie in [-1, 1])"
+            elif wanted == "Tanh" and found == "Sigmoid":
+                hint = " (Sigmoid gives [0, 1]; images must lie in [-1, 1])"
             elif wanted == "no activation" and found == "Sigmoid":
                 hint = " (return raw logits: the loss applies the sigmoid)"
             fail(f"{what}: the activation {where}", wanted, found + hint)
@@ -406,7 +408,9 @@ def check_discriminator(discriminator) -> None:
     difference = _output_difference(out, _linear(layers[2], h))
     if difference > ATOL + RTOL:
         slope = "LeakyReLU with slope 0.01"
-        _diagnose(what, [("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), slope),
+        _diagnose(what, [("before the first Linear layer", lambda: (x.flatten(1), seen[0][0]),
+                          "no activation"),
+                         ("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), slope),
                          ("after the second Linear layer", lambda: (seen[1][1], seen[2][0]), slope),
                          ("at the output", lambda: (seen[2][1], out), "no activation")],
                   difference, "Linear, LeakyReLU(0.01), Linear, LeakyReLU(0.01), Linear")
@@ -430,7 +434,8 @@ def check_generator(generator) -> None:
     h = F.relu(_linear(layers[1], h))
     difference = _output_difference(out, torch.tanh(_linear(layers[2], h)))
     if difference > ATOL + RTOL:
-        _diagnose(what, [("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), "ReLU"),
+        _diagnose(what, [("before the first Linear layer", lambda: (z, seen[0][0]), "no activation"),
+                         ("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), "ReLU"),
                          ("after the second Linear layer", lambda: (seen[1][1], seen[2][0]), "ReLU"),
                          ("at the output", lambda: (seen[2][1], out), "Tanh")],
                   difference, "Linear, ReLU, Linear, ReLU, Linear, Tanh")
@@ -518,10 +523,12 @@ def check_build_dc_generator(build_dc_generator) -> None:
 
     z = torch.rand(8, NOISE_DIM) * 2 - 1
     model.eval()
-    out, seen = _trace(model, [*layers, *deconvs], f"{what} in eval mode on noise of shape (8, {NOISE_DIM})", z)
+    out, seen = _trace(model, [*layers, *deconvs],
+                       f"{what} in eval mode on noise of shape (8, {NOISE_DIM})", z)
     expect(tuple(out.shape) == (8, 784), what, "flat images of shape (8, 784)", tuple(out.shape))
     h = _batch_norm(norms[0], F.relu(_linear(layers[0], z.double())))
-    h = _batch_norm(norms[1], F.relu(_linear(layers[1], h))).view(8, 128, 7, 7)  # (B, 6272) -> (B, 128, 7, 7)
+    h = _batch_norm(norms[1], F.relu(_linear(layers[1], h)))
+    h = h.view(8, 128, 7, 7)  # (B, 6272) -> (B, 128, 7, 7)
     d = deconvs[0]
     h = F.conv_transpose2d(h, d.weight.double(), d.bias.double(), d.stride, d.padding, d.output_padding)
     if h.shape[-2:] != (14, 14):
