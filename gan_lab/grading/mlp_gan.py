@@ -120,6 +120,19 @@ def _unchanged(before, model) -> bool:
     return all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
+def _loss_reason(name: str, found: float, expected: float, formula: str, mistake: float,
+                 hint: str) -> str | None:
+    """None when ``found`` is the expected loss; else why not, naming a known mistake."""
+    def close(a, b):
+        return abs(a - b) <= 1e-4 * max(1.0, abs(b))
+
+    if close(found, expected):
+        return None
+    if close(found, mistake):
+        return f"{name}: expected {expected:.4f}, found {found:.4f}: {hint}"
+    return f"{name}: expected {formula} = {expected:.4f}, found {found:.4f}"
+
+
 def _as_float(value, what: str) -> float:
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         return value.item()
@@ -148,14 +161,9 @@ def check_train_discriminator(train_discriminator) -> float:
     value = call_student("train_discriminator", train_discriminator, real, discriminator, generator,
                          nn.BCELoss(), optimizer, batch, latent, "cpu")
     found = _as_float(value, "train_discriminator")
-    points, reasons = 0.0, []
-    if abs(found - expected) <= 1e-4 * max(1.0, abs(expected)):
-        points += 2
-    elif abs(found - swapped) <= 1e-4 * max(1.0, abs(swapped)):
-        reasons.append(f"loss_D: expected {expected:.4f}, found {found:.4f}: the labels are swapped "
-                       "(real images are labelled 1, fakes 0)")
-    else:
-        reasons.append(f"loss_D: expected real_loss + fake_loss = {expected:.4f}, found {found:.4f}")
+    reason = _loss_reason("loss_D", found, expected, "real_loss + fake_loss", swapped,
+                          "the labels are swapped (real images are labelled 1, fakes 0)")
+    points, reasons = (2.0, []) if reason is None else (0.0, [reason])
     if _unchanged(d_before, discriminator):
         reasons.append("D's weights did not change: call optim_D.step() after backward()")
         points = 0.0
@@ -187,14 +195,9 @@ def check_train_generator(train_generator) -> float:
     value = call_student("train_generator", train_generator, discriminator, generator, nn.BCELoss(),
                          optimizer, batch, latent, "cpu")
     found = _as_float(value, "train_generator")
-    points, reasons = 0.0, []
-    if abs(found - expected) <= 1e-4 * max(1.0, abs(expected)):
-        points += 1
-    elif abs(found - saturating) <= 1e-4 * max(1.0, abs(saturating)):
-        reasons.append(f"loss_G: expected {expected:.4f}, found {found:.4f}: G's fakes must be labelled "
-                       "real (ones), not fake")
-    else:
-        reasons.append(f"loss_G: expected BCE(D(G(z)), ones) = {expected:.4f}, found {found:.4f}")
+    reason = _loss_reason("loss_G", found, expected, "BCE(D(G(z)), ones)", saturating,
+                          "G's fakes must be labelled real (ones), not fake")
+    points, reasons = (1.0, []) if reason is None else (0.0, [reason])
     if _unchanged(g_before, generator):
         reasons.append("G's weights did not change: call optim_G.step() after backward()")
     elif not _unchanged(d_before, discriminator):
