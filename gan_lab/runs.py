@@ -188,7 +188,6 @@ def run(
 ) -> RunResult:
     """Train ``kind`` with TensorBoard logs, a checkpoint per epoch and a final sample grid."""
     from gan_lab.device import get_device
-    from gan_lab.plotting import plot_density, save_image_grid
 
     torch_device = get_device(device)
     torch.manual_seed(seed)  # model initialisation is part of the seeded run

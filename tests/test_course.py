@@ -5,7 +5,6 @@ mode (nbgrader sets NBGRADER_EXECUTION, which shrinks training cells).
 """
 import json
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
