@@ -28,10 +28,13 @@ def labs(source: Path = REPO / "solutions") -> list[str]:
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
-def nbgrader(course_dir: Path, *args: str) -> str:
-    """Run one nbgrader command in ``course_dir``; raise with its output when it fails."""
+def nbgrader(course_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run one nbgrader command in ``course_dir``; raise with its output when it fails.
+
+    ``env`` adds environment variables for nbgrader and the kernels it starts.
+    """
     bin_dir = str(Path(sys.executable).parent)  # nbgrader calls alembic from PATH
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    env = {**os.environ, **(env or {}), "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
                           capture_output=True, text=True)
     output = done.stdout + done.stderr

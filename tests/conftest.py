@@ -39,3 +39,21 @@ def small_mnist(tmp_path_factory):
     root = tmp_path_factory.mktemp("small-mnist")
     prepare_mnist(root, source=source, download=False, announce=None)
     return root
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory, small_mnist):
+    """A course directory with every lab generated from solutions/, as an instructor has it."""
+    import shutil
+
+    import course_helpers
+    from gan_lab.course import REPO, labs
+
+    course_helpers.KERNEL_ENV.update(GAN_LAB_MNIST_DIR=str(small_mnist / "MNIST" / "raw"),
+                                     GAN_LAB_OFFLINE="1")
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    for lab in labs():
+        course_helpers.nbgrader(root, "generate_assignment", lab, "--force")
+    return root

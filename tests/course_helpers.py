@@ -1,0 +1,69 @@
+"""Helpers for the course tests: submissions made from the solutions, graded by real nbgrader."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from gan_lab import course as course_tools
+from gan_lab.course import scores, solution_submission
+
+# Set by the ``course`` fixture: kernels read MNIST from the small prepared set, offline.
+KERNEL_ENV: dict[str, str] = {}
+
+
+def nbgrader(course: Path, *args: str) -> str:
+    """Run nbgrader in the test course with the kernels' environment."""
+    return course_tools.nbgrader(course, *args, env=KERNEL_ENV)
+
+
+def submit(course: Path, lab: str, student: str, notebook) -> None:
+    """Place ``notebook`` as ``student``'s submission of ``lab``."""
+    target = course / "submitted" / student / lab / f"{lab}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, target)
+
+
+def solutions(course: Path, lab: str):
+    """The instructor's solutions as a student would hand them in."""
+    path = course / "tmp-solutions" / f"{lab}.ipynb"
+    solution_submission(course / "solutions" / lab / f"{lab}.ipynb", path)
+    return nbformat.read(path, as_version=4)
+
+
+def edit(notebook, grade_id: str, old: str, new: str):
+    """A copy of ``notebook`` with ``old`` replaced by ``new`` in the cell ``grade_id``."""
+    notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    assert old in cell.source, f"{old!r} not in cell {grade_id}"
+    cell.source = cell.source.replace(old, new)
+    return notebook
+
+
+def feedback_text(course: Path, lab: str, student: str) -> str:
+    """The feedback HTML as plain text (tags dropped, entities decoded)."""
+    import html
+    import re
+
+    page = (course / "feedback" / student / lab / f"{lab}.html").read_text()
+    return html.unescape(re.sub(r"<[^>]+>", "", page[page.find("<body"):]))
+
+
+def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None:
+    """Grade one submission per mistake; each loses exactly its points and shows its reason.
+
+    ``mistakes`` maps a student name to (cell grade_id, old text, new text, graded cell,
+    expected points for that cell, a reason that must appear in the feedback).
+    """
+    base = solutions(course, lab)
+    for student, (cell, old, new, *_rest) in mistakes.items():
+        submit(course, lab, student, edit(base, cell, old, new))
+    submit(course, lab, "reference", base)
+    nbgrader(course, "autograde", lab, "--force")
+    nbgrader(course, "generate_feedback", lab, "--force")
+    full = {c.name: c.score for c in scores(course, lab, "reference")}
+    for student, (_cell, _old, _new, graded_cell, points, reason) in mistakes.items():
+        got = {c.name: c.score for c in scores(course, lab, student)}
+        assert got == {**full, graded_cell: points}, (student, got)
+        assert reason in feedback_text(course, lab, student), (student, reason)
