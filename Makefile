@@ -1,4 +1,5 @@
-# make demo   set up, prepare MNIST offline, print the GPU check, train the MLP GAN briefly
+# make demo   set up, prepare MNIST offline, print the GPU check, run the instructor's job
+#             (release, autograde, feedback for every lab), train the MLP GAN briefly
 # make test   set up and run the whole test suite
 #
 # Both create .venv when it is missing. A second run does no set-up work: the stamp file
@@ -32,6 +33,7 @@ doctor: $(STAMP)
 
 demo: data
 	$(BIN)/gan-lab doctor
+	$(BIN)/gan-lab course-demo --dir runs/course-demo
 	$(BIN)/gan-lab train mlp --epochs 1 --device cpu --logdir runs/demo-mlp
 	@echo "Open the logs with: $(BIN)/tensorboard --logdir runs"
 

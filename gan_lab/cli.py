@@ -4,6 +4,7 @@
     gan-lab data              put MNIST in data/MNIST/raw (offline too)
     gan-lab train KIND        train mlp, dcgan, lsgan or toy1d with TensorBoard logs
     gan-lab sample CKPT       write a sample grid from a checkpoint
+    gan-lab course-demo       the instructor's release/autograde/feedback job on sample submissions
 
 Every error the user can cause ends in one line on stderr and a non-zero exit, not a traceback.
 """
@@ -76,6 +77,20 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- course demo
+def cmd_course_demo(args: argparse.Namespace) -> int:
+    from gan_lab.course import course_demo, format_demo
+    from gan_lab.mnist import prepare_mnist
+
+    prepared = prepare_mnist(args.root, announce=None)
+    # Every kernel reads the prepared digits instead of preparing its own copy.
+    env = {"GAN_LAB_MNIST_DIR": str(prepared.raw_dir.resolve()), "GAN_LAB_OFFLINE": "1"}
+    course_dir = Path(args.dir).resolve()
+    rows = course_demo(course_dir, kernel_env=env)
+    print(format_demo(rows, course_dir))
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gan-lab", description="Tools for the gan-lab GAN course.")
@@ -100,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--force", action="store_true", help="rebuild even if files are present")
     data.set_defaults(func=cmd_data)
 
+    demo = commands.add_parser("course-demo", help="release, autograde and give feedback for every lab",
+                               description="The instructor's job on sample submissions: generate "
+                                           "each lab's release, autograde the solutions, the "
+                                           "untouched release and two sample students, write "
+                                           "feedback, and print a score table.")
+    demo.add_argument("--dir", default="runs/course-demo", help="course folder to (re)create "
+                                                               "(default: runs/course-demo)")
+    demo.add_argument("--root", default="data", help="data folder (default: data)")
+    demo.set_defaults(func=cmd_course_demo)
+
     from gan_lab import runs  # the train/sample commands live beside the recipes they run
 
     runs.add_commands(commands, _positive_int)
@@ -107,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from gan_lab.course import CourseError
     from gan_lab.device import DeviceError
     from gan_lab.mnist import MnistError
 
@@ -114,7 +140,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, DeviceError, MnistError, ValueError, FileNotFoundError) as exc:
+    except (UsageError, DeviceError, MnistError, CourseError, ValueError, FileNotFoundError) as exc:
         # Raised by our own input checks, each with a message that names the problem.
         print(f"gan-lab {args.command}: error: {exc}", file=sys.stderr)
         return 1

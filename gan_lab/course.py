@@ -75,3 +75,95 @@ def autograded_points(cells: list[CellScore]) -> tuple[float, float]:
     """(points earned, points available) over the autograded cells only."""
     auto = [c for c in cells if not c.manual]
     return sum(c.score or 0.0 for c in auto), sum(c.max_score for c in auto)
+
+
+# --------------------------------------------------------------------------- the demo
+SAMPLE_STUDENTS = ("ada", "ben")
+
+
+def _code_solution_cells(notebook) -> list[int]:
+    return [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+            and cell.metadata.get("nbgrader", {}).get("solution")]
+
+
+def sample_submission(solved, release, unfinished: int):
+    """The solutions with one TODO cell left as released: a student who ran out of time.
+
+    ``unfinished`` indexes the code TODO cells (0 = first, -1 = last).
+    """
+    notebook = nbformat.reads(nbformat.writes(solved), as_version=4)  # a deep copy
+    index = _code_solution_cells(notebook)[unfinished]
+    grade_id = notebook.cells[index].metadata["nbgrader"]["grade_id"]
+    stub = next(c for c in release.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    notebook.cells[index].source = stub.source
+    return notebook
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoRow:
+    lab: str
+    student: str
+    earned: float
+    available: float
+    manual_pending: int
+    seconds: float  # autograde time for the lab's submissions, shared by its rows
+
+
+def course_demo(course_dir: Path, *, kernel_env: dict[str, str] | None = None,
+                say=print) -> list[DemoRow]:
+    """The instructor's job end to end in ``course_dir``: release, autograde, feedback, scores.
+
+    Submissions per lab: the instructor's solutions, the untouched release and two sample
+    students who each left one TODO unfinished. Raises CourseError when the solutions miss a
+    point or the untouched release earns one.
+    """
+    import shutil
+    import time
+
+    if course_dir.exists():
+        shutil.rmtree(course_dir)
+    course_dir.mkdir(parents=True)
+    shutil.copytree(REPO / "solutions", course_dir / "solutions")
+    shutil.copy(REPO / "nbgrader_config.py", course_dir)
+    rows = []
+    for lab in labs():
+        say(f"[{lab}] generating the release")
+        nbgrader(course_dir, "generate_assignment", lab, "--force", env=kernel_env)
+        release = nbformat.read(course_dir / "notebooks" / lab / f"{lab}.ipynb", as_version=4)
+        solved_path = course_dir / "instructor-solutions" / f"{lab}.ipynb"
+        solution_submission(course_dir / "solutions" / lab / f"{lab}.ipynb", solved_path)
+        solved = nbformat.read(solved_path, as_version=4)
+        submissions = {"instructor": solved, "untouched": release,
+                       SAMPLE_STUDENTS[0]: sample_submission(solved, release, -1),
+                       SAMPLE_STUDENTS[1]: sample_submission(solved, release, 0)}
+        for student, notebook in submissions.items():
+            target = course_dir / "submitted" / student / lab / f"{lab}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, target)
+        say(f"[{lab}] autograding {len(submissions)} submissions")
+        started = time.perf_counter()
+        nbgrader(course_dir, "autograde", lab, "--force", env=kernel_env)
+        seconds = time.perf_counter() - started
+        nbgrader(course_dir, "generate_feedback", lab, "--force", env=kernel_env)
+        for student in submissions:
+            cells = scores(course_dir, lab, student)
+            earned, available = autograded_points(cells)
+            pending = sum(1 for c in cells if c.manual)
+            rows.append(DemoRow(lab, student, earned, available, pending, seconds))
+        by_student = {r.student: r for r in rows if r.lab == lab}
+        if by_student["instructor"].earned != by_student["instructor"].available:
+            raise CourseError(f"{lab}: the solutions earn {by_student['instructor'].earned} of "
+                              f"{by_student['instructor'].available} autograded points")
+        if by_student["untouched"].earned != 0:
+            raise CourseError(f"{lab}: the untouched release earns {by_student['untouched'].earned} points")
+    return rows
+
+
+def format_demo(rows: list[DemoRow], course_dir: Path) -> str:
+    """The per-lab score table the demo prints."""
+    lines = [f"{'lab':<12} {'student':<11} {'autograded':>11} {'to grade by hand':>17} {'autograde s':>12}"]
+    for row in rows:
+        lines.append(f"{row.lab:<12} {row.student:<11} {row.earned:>5g} / {row.available:<3g}"
+                     f" {row.manual_pending:>17} {row.seconds:>12.1f}")
+    lines.append(f"Feedback pages: {course_dir / 'feedback'}/<student>/<lab>/<lab>.html")
+    return "\n".join(lines)
