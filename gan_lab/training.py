@@ -58,6 +58,7 @@ class StepStats:
     d_loss_fake: Tensor
     d_real: Tensor
     d_fake: Tensor
+    fake: Tensor  # G(z), still attached to G's graph, so the G step may reuse it
 
 
 def identity(x: Tensor) -> Tensor:
@@ -80,11 +81,11 @@ def discriminator_step(
         z: generator input for the fake batch.
         prepare: maps a batch to D's input (the 1-D toy turns a batch into one feature row).
     """
+    fake = generator(z)
+    real_out = discriminator(prepare(real))
     # detach(): D's loss must not send gradients into G; this step only updates D, and without
     # it G's .grad would fill up with gradients pointing the wrong way.
-    fake = generator(z).detach()
-    real_out = discriminator(prepare(real))
-    fake_out = discriminator(prepare(fake))
+    fake_out = discriminator(prepare(fake.detach()))
     d_loss_real = objective.real_term(real_out)
     d_loss_fake = objective.fake_term(fake_out)
     d_loss = d_loss_real + d_loss_fake
@@ -94,25 +95,42 @@ def discriminator_step(
     with torch.no_grad():
         d_real = objective.to_probability(real_out).mean()
         d_fake = objective.to_probability(fake_out).mean()
-    return StepStats(d_loss.detach(), d_loss_real.detach(), d_loss_fake.detach(), d_real, d_fake)
+    return StepStats(d_loss.detach(), d_loss_real.detach(), d_loss_fake.detach(), d_real, d_fake, fake)
 
 
 def generator_step(
     generator: nn.Module,
     discriminator: nn.Module,
     optimizer: torch.optim.Optimizer,
-    z: Tensor,
+    z: Optional[Tensor] = None,
     objective: Objective = BCE,
     prepare: Callable[[Tensor], Tensor] = identity,
+    *,
+    fake: Optional[Tensor] = None,
 ) -> Tensor:
     """(2) Update G: maximise log D(G(z)) (the non-saturating loss), D's weights untouched.
 
-    Gradients do flow through D here (G learns from them) and land in D's .grad, but only G's
-    optimizer steps; the next D step clears them with zero_grad.
+    Args:
+        z: fresh generator input, or
+        fake: G's output from the D step, still attached to G's graph (saves one forward
+            pass of G; the PyTorch DCGAN example trains this way).
     """
-    g_loss = objective.generator_loss(discriminator(prepare(generator(z))))
-    optimizer.zero_grad(set_to_none=True)
-    g_loss.backward()
+    if (z is None) == (fake is None):
+        raise ValueError("generator_step needs exactly one of z and fake")
+    if fake is None:
+        fake = generator(z)
+    # Gradients flow through D to reach G, but D's own weight gradients are never used here:
+    # freezing D skips computing them and leaves D's .grad as the D step left it.
+    frozen = [p for p in discriminator.parameters() if p.requires_grad]
+    for p in frozen:
+        p.requires_grad_(False)
+    try:
+        g_loss = objective.generator_loss(discriminator(prepare(fake)))
+        optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+    finally:
+        for p in frozen:
+            p.requires_grad_(True)
     optimizer.step()
     return g_loss.detach()
 
@@ -141,6 +159,7 @@ class TrainConfig:
     max_steps: Optional[int] = None  # stop after this many steps in total (smoke runs, tests)
     d_steps: int = 1  # D updates per G update ("k" in the GAN paper)
     g_steps: int = 1
+    reuse_fakes: bool = True  # the first G step reuses the D step's G(z) instead of a new z
     objective: Objective = BCE
     seed: Optional[int] = 0
     progress: Optional[bool] = None  # None: progress_enabled()
@@ -202,9 +221,13 @@ def train(
             for _ in range(config.d_steps):
                 stats = discriminator_step(generator, discriminator, d_optimizer, real,
                                            noise(len(real)), config.objective, prepare)
-            for _ in range(config.g_steps):
-                g_loss = generator_step(generator, discriminator, g_optimizer,
-                                        noise(len(real)), config.objective, prepare)
+            for g_index in range(config.g_steps):
+                if g_index == 0 and config.reuse_fakes:
+                    g_loss = generator_step(generator, discriminator, g_optimizer, None,
+                                            config.objective, prepare, fake=stats.fake)
+                else:
+                    g_loss = generator_step(generator, discriminator, g_optimizer,
+                                            noise(len(real)), config.objective, prepare)
             for key in ("d_loss", "d_loss_real", "d_loss_fake", "d_real", "d_fake"):
                 records[key].append(getattr(stats, key))
             records["g_loss"].append(g_loss)

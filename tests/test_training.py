@@ -53,6 +53,20 @@ def test_g_step_updates_only_g():
     g_loss = generator_step(g, d, g_opt, torch.randn(5, 8), BCE)
     assert all(_changed(g_before, g)) and not any(_changed(d_before, d))
     assert g_loss.requires_grad is False and g_loss.item() > 0
+    assert all(p.grad is None for p in d.parameters()), "D's weight gradients are skipped"
+    assert all(p.requires_grad for p in d.parameters()), "D is unfrozen afterwards"
+
+
+def test_g_step_can_reuse_the_d_steps_fakes():
+    """Does reusing G(z) from the D step give the same G loss as a fresh pass with that z?"""
+    g, d, d_opt, g_opt = _mlp_pair()
+    z = torch.randn(5, 8)
+    stats = discriminator_step(g, d, d_opt, torch.rand(5, 784) * 2 - 1, z, BCE)
+    with torch.no_grad():
+        expected = -torch.log(d(g(z))).mean().item()
+    assert generator_step(g, d, g_opt, objective=BCE, fake=stats.fake).item() == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="exactly one of z and fake"):
+        generator_step(g, d, g_opt, torch.randn(5, 8), BCE, fake=stats.fake)
 
 
 @pytest.mark.parametrize("objective", [BCE_WITH_LOGITS, LEAST_SQUARES], ids=lambda o: o.name)

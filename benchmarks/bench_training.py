@@ -1,0 +1,181 @@
+"""Seconds per 60,000-image epoch: the handout's training loop against gan_lab's fast path.
+
+    python benchmarks/bench_training.py [--device auto|cpu|cuda] [--steps N] [--data-root data]
+
+Both loops train the same models with the same optimizer settings; only the plumbing differs.
+The handout loop is the course handout's: a torchvision DataLoader (ToTensor, num_workers=0),
+a host-to-device copy per batch and a ``.item()`` host sync per step. gan_lab's path keeps
+the whole data set on the device, draws noise there, uses fused Adam, reuses the D step's
+G(z) in the G step, skips D's weight gradients in the G step, and reads losses back once per
+epoch (gan_lab.training.train). Each loop is timed over ``--steps`` steps after a warm-up,
+and the time is scaled to 60,000 images (MNIST's training set).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import datasets, transforms
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gan_lab import models  # noqa: E402
+from gan_lab.data import DeviceLoader, latent_noise, mnist_tensors  # noqa: E402
+from gan_lab.device import get_device  # noqa: E402
+from gan_lab.mnist import prepare_mnist  # noqa: E402
+from gan_lab.objectives import BCE  # noqa: E402
+from gan_lab.training import TrainConfig, train  # noqa: E402
+
+EPOCH_IMAGES = 60_000
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+# --------------------------------------------------------------------------- the handout's loops
+def handout_mlp_steps(loader, device, steps: int) -> int:
+    """The MLP handout's main loop body, verbatim in spirit: .item() per step, BCELoss module."""
+    generator = models.MLPGenerator(100, 256, 784).to(device)
+    discriminator = models.MLPDiscriminator(784, 256).to(device)
+    optim_g = torch.optim.Adam(generator.parameters(), lr=2e-4)
+    optim_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4)
+    loss_func = nn.BCELoss()
+    done, images = 0, 0
+    while done < steps:
+        for real_images, _ in loader:
+            real_images = real_images.view(-1, 28 * 28).to(device)
+            real_output = discriminator(real_images)
+            real_loss = loss_func(real_output, torch.ones_like(real_output))
+            fake_output = discriminator(generator(torch.randn(128, 100, device=device)).detach())
+            fake_loss = loss_func(fake_output, torch.zeros_like(fake_output))
+            loss_d = real_loss + fake_loss
+            optim_d.zero_grad()
+            loss_d.backward()
+            optim_d.step()
+            loss_d.item()
+            fake_output = discriminator(generator(torch.randn(128, 100, device=device)))
+            loss_g = loss_func(fake_output, torch.ones_like(fake_output))
+            optim_g.zero_grad()
+            loss_g.backward()
+            optim_g.step()
+            loss_g.item()
+            done += 1
+            images += len(real_images)
+            if done >= steps:
+                break
+    return images
+
+
+def handout_dcgan_steps(loader, device, steps: int) -> int:
+    """The DCGAN notes' loop: G step then D step, Tensor-typed labels, .item() per step."""
+    generator = models.DCGANGenerator(100, 32, 1).to(device)
+    discriminator = models.DCGANDiscriminator(32, 1).to(device)
+    optim_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optim_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    loss_func = nn.BCELoss()
+    done, images = 0, 0
+    while done < steps:
+        for imgs, _ in loader:
+            valid = torch.ones(imgs.shape[0], 1, device=device)
+            fake = torch.zeros(imgs.shape[0], 1, device=device)
+            real_imgs = imgs.to(device)
+            optim_g.zero_grad()
+            gen_imgs = generator(torch.randn(imgs.shape[0], 100, device=device))
+            g_loss = loss_func(discriminator(gen_imgs), valid)
+            g_loss.item()
+            g_loss.backward()
+            optim_g.step()
+            optim_d.zero_grad()
+            real_loss = loss_func(discriminator(real_imgs), valid)
+            fake_loss = loss_func(discriminator(gen_imgs.detach()), fake)
+            d_loss = (real_loss + fake_loss) / 2
+            real_loss.item(), fake_loss.item(), d_loss.item()
+            d_loss.backward()
+            optim_d.step()
+            done += 1
+            images += len(imgs)
+            if done >= steps:
+                break
+    return images
+
+
+# --------------------------------------------------------------------------- gan_lab's path
+def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: int) -> int:
+    """gan_lab.training.train over device-resident data for ``steps`` steps."""
+    if kind == "mlp":
+        generator = models.MLPGenerator(100, 256, 784).to(device)
+        discriminator = models.MLPDiscriminator(784, 256).to(device)
+        betas = (0.9, 0.999)
+    else:
+        generator = models.DCGANGenerator(100, 32, 1).to(device)
+        discriminator = models.DCGANDiscriminator(32, 1).to(device)
+        betas = (0.5, 0.999)
+    optim_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=betas, fused=True)
+    optim_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=betas, fused=True)
+    loader = DeviceLoader(images, batch_size=batch_size, seed=0, drop_last=True)
+    epochs = -(-steps // len(loader))  # ceil: enough epochs to reach ``steps``
+    history = train(generator, discriminator, optim_d, optim_g, loader,
+                    lambda n: latent_noise(n, 100, device), TrainConfig(
+                        num_epochs=epochs, max_steps=steps, objective=BCE, seed=0, progress=False))
+    return history.steps * batch_size
+
+
+def timed(fn, device, *args) -> tuple[float, int]:
+    """(seconds, images) for one call, after a short warm-up call."""
+    _sync(device)
+    started = time.perf_counter()
+    images = fn(*args)
+    _sync(device)
+    return time.perf_counter() - started, images
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--steps", type=int, default=None, help="steps per measurement (default: 200 on "
+                                                                 "CUDA, 60 MLP / 8 DCGAN on the CPU)")
+    parser.add_argument("--data-root", default="data")
+    parser.add_argument("--models", default="mlp,dcgan")
+    args = parser.parse_args(argv)
+    device = get_device(args.device)
+    prepare_mnist(args.data_root, announce=None)
+    torch.manual_seed(0)
+    rows = []
+    for kind in args.models.split(","):
+        batch = 128 if kind == "mlp" else 64
+        steps = args.steps or (200 if device.type == "cuda" else (60 if kind == "mlp" else 8))
+        if kind == "mlp":
+            dataset = datasets.MNIST(args.data_root, train=True, download=True, transform=transforms.ToTensor())
+            handout = handout_mlp_steps
+        else:
+            dataset = datasets.MNIST(args.data_root, train=True, download=True, transform=transforms.Compose(
+                [transforms.Resize(32), transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]))
+            handout = handout_dcgan_steps
+        loader = DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=0)
+        images, _ = mnist_tensors(args.data_root, train=True, image_size=28 if kind == "mlp" else 32,
+                                  device=device)
+        handout(loader, device, 2)  # warm-up: kernels, allocator, lazy init
+        fast_steps(kind, images, device, 2, batch)
+        slow_s, slow_n = timed(handout, device, loader, device, steps)
+        fast_s, fast_n = timed(fast_steps, device, kind, images, device, steps, batch)
+        slow_epoch = slow_s / slow_n * EPOCH_IMAGES
+        fast_epoch = fast_s / fast_n * EPOCH_IMAGES
+        rows.append((kind, batch, steps, slow_epoch, fast_epoch, slow_epoch / fast_epoch))
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    print(f"device: {name}; torch {torch.__version__}")
+    print(f"{'model':<6} {'batch':>5} {'steps':>5} {'handout s/epoch':>16} {'gan_lab s/epoch':>16} {'speed-up':>9}")
+    for kind, batch, steps, slow, fast, ratio in rows:
+        print(f"{kind:<6} {batch:>5} {steps:>5} {slow:>16.2f} {fast:>16.2f} {ratio:>8.1f}x")
+    print("s/epoch: measured seconds per image x 60,000 (one epoch of MNIST's training set)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
