@@ -4,6 +4,7 @@
     gan-lab data              put MNIST in data/MNIST/raw (offline too)
     gan-lab train KIND        train mlp, dcgan, lsgan or toy1d with TensorBoard logs
     gan-lab sample CKPT       write a sample grid from a checkpoint
+    gan-lab evaluate RUN      sample quality of a run beside real-vs-real floors
     gan-lab course-demo       the instructor's release/autograde/feedback job on sample submissions
 
 Every error the user can cause ends in one line on stderr and a non-zero exit, not a traceback.
@@ -77,6 +78,18 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- evaluate
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from gan_lab.metrics import format_table
+    from gan_lab.metrics.checkpoint import evaluate_run
+
+    kind, results = evaluate_run(args.run, data_root=args.data_root, n=args.n, seed=args.seed,
+                                 device=args.device)
+    print(f"{args.run} ({kind})")
+    print(format_table(results))
+    return 0
+
+
 # --------------------------------------------------------------------------- course demo
 def cmd_course_demo(args: argparse.Namespace) -> int:
     from gan_lab.course import course_demo, format_demo
@@ -114,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--offline", action="store_true", help="do not try to download")
     data.add_argument("--force", action="store_true", help="rebuild even if files are present")
     data.set_defaults(func=cmd_data)
+
+    evaluate = commands.add_parser("evaluate", help="sample-quality table for a trained run",
+                                   description="Sample the run's last checkpoint and print each "
+                                               "quality measure beside its real-vs-real floor.")
+    evaluate.add_argument("run", help="a run folder (runs/mlp) or a checkpoint file")
+    evaluate.add_argument("--n", type=_positive_int, help="samples (default: half the real test "
+                                                          "split; 10,000 for toy1d)")
+    evaluate.add_argument("--data-root", default="data", help="MNIST folder (default: data)")
+    evaluate.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    evaluate.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    evaluate.set_defaults(func=cmd_evaluate)
 
     demo = commands.add_parser("course-demo", help="release, autograde and give feedback for every lab",
                                description="The instructor's job on sample submissions: generate "

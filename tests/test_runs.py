@@ -129,3 +129,20 @@ def test_doctor_exits_zero_without_a_gpu_and_flags_damaged_data(tmp_path):
     raw.write_bytes(raw.read_bytes()[:100])
     done = _cli("doctor", cwd=tmp_path)
     assert done.returncode == 1 and "incomplete or damaged" in done.stdout
+
+
+def test_evaluate_prints_measures_beside_their_floors(tmp_path, small_mnist, capsys, monkeypatch):
+    """Does `gan-lab evaluate RUN` print each measure with its real-vs-real floor?"""
+    run("mlp", logdir=tmp_path / "r", epochs=1, batch_size=64, device="cpu", data_root=small_mnist,
+        progress=False)
+    code, out, err = _in_process(capsys, monkeypatch, tmp_path, "evaluate", "r", "--data-root",
+                                 str(small_mnist), "--device", "cpu")
+    assert code == 0, err
+    assert "(mlp)" in out and "floor (real vs real)" in out
+    assert all(name in out for name in ("frechet_distance", "classifier_score", "class_coverage", "kl_to_uniform"))
+
+
+def test_evaluate_without_a_checkpoint_says_what_it_expected(tmp_path, capsys, monkeypatch):
+    """Is a folder without checkpoints answered in one line?"""
+    code, _, err = _in_process(capsys, monkeypatch, tmp_path, "evaluate", ".")
+    assert code == 1 and "no checkpoints/last.pt" in err
