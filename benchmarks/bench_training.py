@@ -3,7 +3,7 @@
     python benchmarks/bench_training.py [--device auto|cpu|cuda] [--steps N] [--data-root data]
 
 Both loops train the same models with the same optimizer settings; only the plumbing differs.
-The handout loop is the course handout's: a torchvision DataLoader (ToTensor, num_workers=0),
+The handout loop is the course handout's: a torchvision DataLoader (ToTensor then Normalize to [-1, 1], num_workers=0),
 a host-to-device copy per batch and a ``.item()`` host sync per step. gan_lab's path keeps
 the whole data set on the device, draws noise there, uses fused Adam, reuses the D step's
 G(z) in the G step, skips D's weight gradients in the G step, and reads losses back once per
@@ -40,7 +40,7 @@ def _sync(device: torch.device) -> None:
 
 
 # --------------------------------------------------------------------------- the handout's loops
-def handout_mlp_steps(loader, device, steps: int) -> int:
+def handout_mlp_steps(loader, device, steps: int) -> tuple[int, nn.Module]:
     """The MLP handout's main loop body, verbatim in spirit: .item() per step, BCELoss module."""
     generator = models.MLPGenerator(100, 256, 784).to(device)
     discriminator = models.MLPDiscriminator(784, 256).to(device)
@@ -70,10 +70,10 @@ def handout_mlp_steps(loader, device, steps: int) -> int:
             images += len(real_images)
             if done >= steps:
                 break
-    return images
+    return images, generator
 
 
-def handout_dcgan_steps(loader, device, steps: int) -> int:
+def handout_dcgan_steps(loader, device, steps: int) -> tuple[int, nn.Module]:
     """The DCGAN notes' loop: G step then D step, Tensor-typed labels, .item() per step."""
     generator = models.DCGANGenerator(100, 32, 1).to(device)
     discriminator = models.DCGANDiscriminator(32, 1).to(device)
@@ -103,11 +103,11 @@ def handout_dcgan_steps(loader, device, steps: int) -> int:
             images += len(imgs)
             if done >= steps:
                 break
-    return images
+    return images, generator
 
 
 # --------------------------------------------------------------------------- gan_lab's path
-def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: int) -> int:
+def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: int) -> tuple[int, nn.Module]:
     """gan_lab.training.train over device-resident data for ``steps`` steps."""
     if kind == "mlp":
         generator = models.MLPGenerator(100, 256, 784).to(device)
@@ -124,16 +124,29 @@ def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: 
     history = train(generator, discriminator, optim_d, optim_g, loader,
                     lambda n: latent_noise(n, 100, device), TrainConfig(
                         num_epochs=epochs, max_steps=steps, objective=BCE, seed=0, progress=False))
-    return history.steps * batch_size
+    return history.steps * batch_size, generator
 
 
-def timed(fn, device, *args) -> tuple[float, int]:
-    """(seconds, images) for one call, after a short warm-up call."""
+def timed(fn, device, *args) -> tuple[float, int, nn.Module]:
+    """(seconds, images, trained generator) for one call."""
     _sync(device)
     started = time.perf_counter()
-    images = fn(*args)
+    images, generator = fn(*args)
     _sync(device)
-    return time.perf_counter() - started, images
+    return time.perf_counter() - started, images, generator
+
+
+def quality(generator: nn.Module, kind: str, data_root, device) -> dict:
+    """Frechet distance and class coverage of the generator's samples (gan_lab.metrics)."""
+    from gan_lab.metrics import evaluate_images
+
+    real, _ = mnist_tensors(data_root, train=False, image_size=28 if kind == "mlp" else 32)
+    generator.eval()
+    with torch.no_grad():
+        fake = generator(latent_noise(len(real) // 2, 100, device,
+                                      torch.Generator(device).manual_seed(0)))
+    shape = (1, 28, 28) if kind == "mlp" else (1, 32, 32)
+    return evaluate_images(fake.reshape(-1, *shape).cpu(), real)
 
 
 def main(argv=None) -> int:
@@ -143,16 +156,21 @@ def main(argv=None) -> int:
                                                                  "CUDA, 60 MLP / 8 DCGAN on the CPU)")
     parser.add_argument("--data-root", default="data")
     parser.add_argument("--models", default="mlp,dcgan")
+    parser.add_argument("--quality-epochs", type=int, default=0,
+                        help="train both loops this many epochs and compare sample quality")
     args = parser.parse_args(argv)
     device = get_device(args.device)
     prepare_mnist(args.data_root, announce=None)
     torch.manual_seed(0)
-    rows = []
+    rows, qualities = [], []
     for kind in args.models.split(","):
         batch = 128 if kind == "mlp" else 64
         steps = args.steps or (200 if device.type == "cuda" else (60 if kind == "mlp" else 8))
         if kind == "mlp":
-            dataset = datasets.MNIST(args.data_root, train=True, download=True, transform=transforms.ToTensor())
+            # ToTensor as in the handout, plus the Normalize that maps it to Tanh's [-1, 1]: without
+            # it the two loops would learn different data and their quality could not be compared.
+            dataset = datasets.MNIST(args.data_root, train=True, download=True, transform=transforms.Compose(
+                [transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]))
             handout = handout_mlp_steps
         else:
             dataset = datasets.MNIST(args.data_root, train=True, download=True, transform=transforms.Compose(
@@ -163,17 +181,30 @@ def main(argv=None) -> int:
                                   device=device)
         handout(loader, device, 2)  # warm-up: kernels, allocator, lazy init
         fast_steps(kind, images, device, 2, batch)
-        slow_s, slow_n = timed(handout, device, loader, device, steps)
-        fast_s, fast_n = timed(fast_steps, device, kind, images, device, steps, batch)
+        if args.quality_epochs:  # the same number of epochs both ways, then the same measures
+            steps = args.quality_epochs * (len(images) // batch)
+        slow_s, slow_n, slow_g = timed(handout, device, loader, device, steps)
+        fast_s, fast_n, fast_g = timed(fast_steps, device, kind, images, device, steps, batch)
         slow_epoch = slow_s / slow_n * EPOCH_IMAGES
         fast_epoch = fast_s / fast_n * EPOCH_IMAGES
         rows.append((kind, batch, steps, slow_epoch, fast_epoch, slow_epoch / fast_epoch))
+        if args.quality_epochs:
+            for name, generator in (("handout", slow_g), ("gan_lab", fast_g)):
+                measured = quality(generator, kind, args.data_root, device)
+                qualities.append((kind, name, measured["frechet_distance"]["value"],
+                                  measured["frechet_distance"]["floor"],
+                                  measured["class_coverage"]["value"]))
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     print(f"device: {name}; torch {torch.__version__}")
     print(f"{'model':<6} {'batch':>5} {'steps':>5} {'handout s/epoch':>16} {'gan_lab s/epoch':>16} {'speed-up':>9}")
     for kind, batch, steps, slow, fast, ratio in rows:
         print(f"{kind:<6} {batch:>5} {steps:>5} {slow:>16.2f} {fast:>16.2f} {ratio:>8.1f}x")
     print("s/epoch: measured seconds per image x 60,000 (one epoch of MNIST's training set)")
+    if qualities:
+        print(f"\nquality after {args.quality_epochs} epoch(s) on {len(images):,} training images:")
+        print(f"{'model':<6} {'loop':<8} {'Frechet':>9} {'floor':>7} {'coverage':>9}")
+        for kind, name, fd, floor, coverage in qualities:
+            print(f"{kind:<6} {name:<8} {fd:>9.1f} {floor:>7.1f} {coverage:>9g}")
     return 0
 
 
