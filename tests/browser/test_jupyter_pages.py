@@ -1,0 +1,135 @@
+"""JupyterLab in a real browser: a student runs the solved lab 1, an instructor opens formgrader."""
+import json
+import os
+import re
+import secrets
+import shutil
+
+import nbformat
+import pytest
+
+from gan_lab.course import REPO, nbgrader, solution_submission
+
+LAB = "mlp_gan"
+NOTEBOOK = f"student/{LAB}.ipynb"  # the solved lab inside the course folder the server shows
+# JupyterLab settings for a test profile: every cell stays in the page (the default windowing
+# drops cells scrolled out of view), and no news or update checks that would leave the machine.
+KERNEL_IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"  # the notebook toolbar's kernel state
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+@pytest.fixture(scope="module")
+def course_root(servers, tmp_path_factory):
+    """An instructor's course folder plus a student's solved copy of lab 1 (released by jupyter_lab)."""
+    root = tmp_path_factory.mktemp("jupyter-course")
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    solution_submission(root / "solutions" / LAB / f"{LAB}.ipynb", root / NOTEBOOK)
+    return root
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(servers, course_root, small_mnist, tmp_path_factory):
+    """``jupyter lab`` on a free loopback port, rooted at the course folder, lab 1 released; (URL, token)."""
+    home = tmp_path_factory.mktemp("jupyter-home")  # config, settings, runtime: nothing of ~/.jupyter
+    for plugin, values in LAB_SETTINGS.items():
+        package, name = plugin.rsplit("/", 1)
+        path = home / "config" / "lab" / "user-settings" / package / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    exchange = home / "exchange"  # formgrader's release/collect folder: a temporary one, not /usr/local
+    exchange.mkdir()
+    exchange.chmod(0o777)  # nbgrader's exchange is shared by everyone on the machine
+    env = servers.env(
+        JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        IPYTHONDIR=str(home / "ipython"),
+        # The kernel trains a few steps on the 64-digit set, offline.
+        GAN_LAB_SMOKE="1", GAN_LAB_OFFLINE="1", GAN_LAB_MNIST_DIR=str(small_mnist / "MNIST" / "raw"))
+    port, token = servers.free_port(), secrets.token_hex(16)
+    url = f"http://127.0.0.1:{port}"
+    server = servers.Server("jupyter lab", [
+        str(servers.bin / "jupyter"), "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course_root}",
+        f"--Exchange.root={exchange}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *(["--allow-root"] if os.geteuid() == 0 else []),  # CI containers run as root
+    ], cwd=course_root, env=env, log=home / "jupyter.log")  # formgrader reads nbgrader_config.py from cwd
+    try:
+        # Release lab 1 while the server boots (both take seconds); run in the course folder, the
+        # gradebook.db lands there.
+        nbgrader(course_root, "generate_assignment", LAB, "--force")
+        server.wait_until(lambda: json.loads(servers.http_get(f"{url}/api/status?token={token}")),
+                          timeout=60, what="answer /api/status")
+        yield url, token
+    finally:
+        server.stop()
+
+
+def click_menu(browser, menu: str, item: str) -> None:
+    """Open ``menu`` in JupyterLab's menu bar and click ``item``, as a person would."""
+    def find(selector, label):
+        return [element for element in browser.find_all(selector)
+                if element.text.strip() == label and element.is_displayed()]
+
+    browser.wait_for(lambda: find(".lm-MenuBar-item", menu), timeout=10, what=f"the {menu} menu")[0].click()
+    browser.wait_for(lambda: find(".lm-Menu-item", item), timeout=10, what=f"{menu} > {item}")[0].click()
+
+
+def test_solved_lab_runs_all_cells_in_jupyterlab_without_errors(browser, jupyter_lab, course_root):
+    """Does Run > Run All Cells on the solved lab 1 finish with every cell numbered and no error shown?"""
+    url, token = jupyter_lab
+    notebook = nbformat.read(course_root / NOTEBOOK, as_version=4)
+    code_cells = sum(cell.cell_type == "code" for cell in notebook.cells)
+    browser.get(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
+    prompts = ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt"
+    browser.wait_for(lambda: len(browser.find_all(prompts)) == code_cells,
+                     timeout=60, what=f"the notebook's {code_cells} code cells in the page")
+    browser.wait_for(lambda: browser.find_all(KERNEL_IDLE), timeout=60, what="the kernel to go idle")
+    counts = [element.text for element in browser.find_all(prompts)]
+    assert not any(re.search(r"\d", count) for count in counts), f"cells already ran: {counts}"
+
+    click_menu(browser, "Run", "Run All Cells")
+
+    stderr_outputs = '.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]'
+
+    def finished_or_failed():
+        """Every cell numbered and the kernel idle; or an error shown (Run All stops there)."""
+        counts = [element.text.strip() for element in browser.find_all(prompts)]
+        idle = browser.find_all(KERNEL_IDLE)
+        return (all(re.fullmatch(r"\[\d+\]:", count) for count in counts) and idle) or \
+            browser.find_all(stderr_outputs)
+
+    browser.wait_for(finished_or_failed, timeout=120, interval=0.5,
+                     what="every code cell to run (an execution count each)")
+    stderr = browser.find_all(stderr_outputs)
+    assert not stderr, "error or stderr output in the page:\n" + "\n---\n".join(e.text for e in stderr)
+    # Error outputs render with the stderr MIME type too; the traceback header is checked besides.
+    outputs = "\n".join(element.text for element in browser.find_all(".jp-OutputArea"))
+    assert "Traceback" not in outputs, outputs
+    # The training cell ends with a grid of samples: scroll to it for the screenshot.
+    images = browser.wait_for(
+        lambda: [img for img in browser.find_all(".jp-RenderedImage img")
+                 if browser.js("return arguments[0].naturalWidth", img) > 0],
+        timeout=10, what="the sample grid image output")
+    browser.js("arguments[0].scrollIntoView({block: 'center'})", images[-1])
+    browser.screenshot(f"jupyterlab-{LAB}.png")
+    browser.assert_loopback_only()
+
+
+def test_formgrader_lists_the_released_lab(browser, jupyter_lab):
+    """Does nbgrader's formgrader page load in the course folder and list the mlp_gan assignment?"""
+    url, token = jupyter_lab
+    browser.get(f"{url}/formgrader?token={token}")
+    row = browser.wait_for(lambda: [row for row in browser.find_all("tr")
+                                    if row.text.split()[:1] == [LAB]], timeout=30,
+                           what=f"a formgrader row for {LAB}")[0]
+    headings = [h1.text for h1 in browser.find_all("h1")]
+    assert "Manage Assignments" in headings, headings
+    # generate_assignment made the student version in notebooks/: formgrader links to it.
+    previews = row.find_elements("css selector", f'td.preview a[href$="notebooks/{LAB}"]')
+    assert previews, f"no preview link in the {LAB} row: {row.get_attribute('outerHTML')[:2000]}"
+    browser.screenshot("formgrader.png")
+    browser.assert_loopback_only()
