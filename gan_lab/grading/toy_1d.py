@@ -1,0 +1,308 @@
+"""Hidden-test checks for the 1-D Gaussian toy lab ("GAN in 50 lines": R, I, G, D).
+
+Samplers are judged by the statistics of many seeded draws; networks by recomputing the
+write-up's forward pass with the student's own Linear layers, so any correct way of writing
+them passes (nn.Sequential or a Module subclass, module or functional activations). When the
+output matches a known mistake instead (activations swapped, an output squashed into (0, 1)),
+the failure names it.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Callable, Iterator, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
+                                  fail, linear_layers, max_difference, require_student_code)
+
+TOLERANCE = 1e-5
+DRAWS = 20_000  # enough for the mean within ~0.01 sigma-units; still instant
+
+
+# --------------------------------------------------------------------------- samplers
+@contextlib.contextmanager
+def _numpy_seeded(seed: int) -> Iterator[None]:
+    """Seed NumPy's global RNG too (a sampler may use np.random, as the write-up does), then restore it."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def _draw(what: str, sample: Callable, *args, seed: Optional[int] = None) -> torch.Tensor:
+    """Call a student's sampler and insist on a float32 torch tensor."""
+    if seed is None:
+        values = call_student(what, sample, *args)
+    else:
+        torch.manual_seed(seed)
+        with _numpy_seeded(seed):
+            values = call_student(what, sample, *args)
+    if isinstance(values, np.ndarray):
+        fail(f"{what} return value", "a torch tensor", "a NumPy array: wrap it with torch.tensor(..., dtype=torch.float32)")
+    if not isinstance(values, torch.Tensor):
+        fail(f"{what} return value", "a torch tensor", type(values).__name__)
+    if values.dtype != torch.float32:
+        fail(f"{what} dtype", "torch.float32 (the networks' dtype)",
+             f"{values.dtype} (torch.from_numpy keeps NumPy's float64; pass dtype=torch.float32)")
+    return values.detach()
+
+
+def _sampler(what: str, factory: Callable, *args) -> Callable:
+    sample = call_student(what, factory, *args)
+    if not callable(sample):
+        fail(f"{what} return value", "a function that draws samples (e.g. a lambda or an inner def)",
+             type(sample).__name__)
+    return sample
+
+
+def _not_constant(what: str, sample: Callable, *args) -> None:
+    first, second = _draw(what, sample, *args, seed=1), _draw(what, sample, *args, seed=2)
+    if torch.equal(first, second):
+        fail(what, "fresh random numbers on every call", "the same values twice in a row")
+
+
+@check
+def check_get_distribution_sampler(get_distribution_sampler) -> None:
+    """get_distribution_sampler(mu, sigma) -> sample(n): n draws from N(mu, sigma^2), shape (n, 1)."""
+    require_student_code(get_distribution_sampler, "get_distribution_sampler")
+    for mu, sigma in ((4.0, 1.25), (-2.0, 0.5)):
+        name = f"get_distribution_sampler({mu}, {sigma})"
+        sample = _sampler(name, get_distribution_sampler, mu, sigma)
+        small = _draw(f"{name}(7)", sample, 7, seed=0)
+        if small.shape != (7, 1):
+            hint = ": one sample per row; the training loop makes D's (1, n) row with .t()" \
+                if small.shape == (1, 7) else ""
+            fail(f"{name}(7) shape", "(7, 1)", f"{tuple(small.shape)}{hint}")
+        _not_constant(f"{name}(5)", sample, 5)
+        values = _draw(f"{name}({DRAWS})", sample, DRAWS, seed=0).double().flatten()
+        mean, std = values.mean().item(), values.std().item()
+        if abs(mean - sigma) < 0.05 and abs(std - abs(mu)) < 0.05:
+            fail(f"{name} samples", f"mean {mu} and std {sigma}",
+                 f"mean {mean:.2f} and std {std:.2f}: mu and sigma are swapped")
+        if abs(std - sigma) > 0.04:
+            if abs(std - sigma ** 2) < 0.04:
+                fail(f"{name} spread", f"std {sigma}",
+                     f"std {std:.3f} = {sigma}**2, the variance: torch.normal, np.random.normal and the "
+                     "factor on torch.randn all take the standard deviation")
+            if abs(std - math.sqrt(sigma)) < 0.04:
+                fail(f"{name} spread", f"std {sigma}", f"std {std:.3f} = sqrt({sigma}): sigma is already the std")
+            fail(f"{name} spread", f"std {sigma}", f"std {std:.3f}")
+        if abs(mean - mu) > 0.05:
+            fail(f"{name} mean", mu, f"{mean:.3f}" + (": add mu to the standard normal draws"
+                                                       if abs(mean) < 0.05 else ""))
+        within = ((values - mu).abs() < sigma).double().mean().item()
+        if abs(within - 0.6827) > 0.02:
+            fail(f"{name} shape of the distribution",
+                 "a normal distribution (68% of samples within one std of the mean)",
+                 f"{100 * within:.0f}% within one std: torch.randn draws N(0, 1); torch.rand is uniform")
+
+
+@check
+def check_get_generator_input_sampler(get_generator_input_sampler) -> None:
+    """get_generator_input_sampler() -> sample(m, n): U[0, 1) noise of shape (m, n)."""
+    require_student_code(get_generator_input_sampler, "get_generator_input_sampler")
+    sample = _sampler("get_generator_input_sampler()", get_generator_input_sampler)
+    small = _draw("sample(5, 3)", sample, 5, 3, seed=0)
+    if small.shape != (5, 3):
+        hint = ": the arguments are (rows m, columns n)" if small.shape == (3, 5) else ""
+        fail("sample(5, 3) shape", "(5, 3)", f"{tuple(small.shape)}{hint}")
+    _not_constant("sample(5, 1)", sample, 5, 1)
+    values = _draw(f"sample({DRAWS}, 1)", sample, DRAWS, 1, seed=0).double().flatten()
+    low, high = values.min().item(), values.max().item()
+    mean, std = values.mean().item(), values.std().item()
+    if low < 0 or high >= 1:
+        if abs(mean) < 0.05 and abs(std - 1) < 0.05:
+            fail("the generator's input", "uniform noise in [0, 1) (torch.rand)",
+                 "Gaussian noise (torch.randn): the write-up makes G's job harder with uniform noise on purpose")
+        if low >= -1 and high <= 1 and abs(mean) < 0.05:
+            fail("the generator's input", "uniform noise in [0, 1) (torch.rand)",
+                 f"values from {low:.2f} to {high:.2f}: U(-1, 1) is lab 3's noise; here it is U[0, 1)")
+        fail("the generator's input", "values in [0, 1)", f"values from {low:.2f} to {high:.2f}")
+    quarter = (values < 0.25).double().mean().item()
+    if abs(mean - 0.5) > 0.02 or abs(std - 1 / math.sqrt(12)) > 0.01 or abs(quarter - 0.25) > 0.02:
+        fail("the generator's input", "uniform on [0, 1): mean 0.5, std 0.289, a quarter below 0.25",
+             f"mean {mean:.3f}, std {std:.3f}, {100 * quarter:.0f}% below 0.25")
+
+
+# --------------------------------------------------------------------------- networks
+def _identity(x):
+    return x
+
+
+def _leaky(x):
+    return F.leaky_relu(x, 0.2)
+
+
+def _three_linears(model: nn.Module, what: str, widths: list[tuple[int, int]]) -> list[nn.Linear]:
+    """The model's Linear layers in the order of ``widths`` (whatever order they were registered in)."""
+    layers = linear_layers(model)
+    expected = ", ".join(f"{a}->{b}" for a, b in widths)
+    if len(layers) == len(widths):
+        by_shape = {(m.in_features, m.out_features): m for m in layers}
+        if len(by_shape) == len(widths) and all(w in by_shape for w in widths):
+            return [by_shape[w] for w in widths]
+    fail(f"{what}: the Linear layers", expected, describe_linears(layers))
+
+
+def _forward(layers, x, first, second, last):
+    return last(layers[2](second(layers[1](first(layers[0](x))))))
+
+
+def _judge(what: str, out: torch.Tensor, layers, x, correct, mistakes, spec: str) -> None:
+    """Pass when ``out`` is the specified forward pass; else name the known mistake it matches."""
+    if max_difference(out, _forward(layers, x, *correct)) <= TOLERANCE:
+        return
+    for activations, found in mistakes:
+        if max_difference(out, _forward(layers, x, *activations)) <= TOLERANCE:
+            fail(what, spec, found)
+    fail(what, spec, "different outputs; check the order of the layers and the activations")
+
+
+def _run(what: str, model: nn.Module, x: torch.Tensor, rows: int, width: int) -> torch.Tensor:
+    with torch.no_grad():
+        out = call_student(f"{what}.forward", model, x)
+    expect(isinstance(out, torch.Tensor) and out.shape == (rows, width), f"{what} output shape",
+           (rows, width), tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__)
+    return out
+
+
+GENERATOR_SPEC = "Linear -> ELU -> Linear -> Sigmoid -> Linear, with no activation on the output"
+GENERATOR_MISTAKES = [
+    ((torch.sigmoid, F.elu, _identity), "Sigmoid then ELU: the order is ELU after the first Linear, Sigmoid after the second"),
+    ((F.elu, torch.sigmoid, torch.sigmoid), "a Sigmoid on the output keeps every sample in (0, 1), so G can never "
+                                            "reach the target mean of 4: the last Linear has no activation"),
+    ((F.elu, torch.sigmoid, torch.tanh), "a Tanh on the output keeps every sample in (-1, 1), so G can never "
+                                         "reach the target mean of 4: the last Linear has no activation"),
+    ((F.relu, torch.sigmoid, _identity), "ReLU after the first Linear: the write-up uses ELU (nn.ELU or F.elu)"),
+    ((F.elu, F.elu, _identity), "ELU after both hidden layers (the discriminator's pattern): G has a Sigmoid "
+                                "after the second Linear"),
+    ((F.elu, _identity, _identity), "no activation after the second Linear: it should be a Sigmoid"),
+]
+
+
+@check
+def check_generator(Generator) -> None:
+    """Generator(input_size, hidden_size, output_size): Linear, ELU, Linear, Sigmoid, Linear."""
+    require_student_code(Generator, "Generator")
+    for dims in ((1, 50, 1), (3, 7, 2)):  # a second size catches hard-coded widths
+        torch.manual_seed(0)
+        model = build(f"Generator{dims}", Generator, *dims)
+        size, hidden, output = dims
+        layers = _three_linears(model, f"Generator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
+        z = torch.rand(64, size) * 4 - 2  # wider than U[0, 1) so both sides of ELU are used
+        out = _run(f"Generator{dims}", model, z, 64, output)
+        with torch.no_grad():
+            _judge(f"Generator{dims}", out, layers, z, (F.elu, torch.sigmoid, _identity),
+                   GENERATOR_MISTAKES, GENERATOR_SPEC)
+
+
+DISCRIMINATOR_SPEC = "Linear -> ELU -> Linear -> ELU -> Linear -> Sigmoid"
+DISCRIMINATOR_MISTAKES = [
+    ((F.elu, F.elu, _identity), "no Sigmoid on the output: D must output a probability in (0, 1) for BCELoss"),
+    ((F.elu, torch.sigmoid, torch.sigmoid), "a Sigmoid after the second Linear (the generator's pattern): D uses "
+                                            "ELU after both hidden layers"),
+    ((F.relu, F.relu, torch.sigmoid), "ReLU after the hidden layers: the write-up uses ELU (nn.ELU or F.elu)"),
+    ((_leaky, _leaky, torch.sigmoid), "LeakyReLU(0.2) after the hidden layers: the write-up uses ELU"),
+    ((F.elu, F.elu, torch.tanh), "a Tanh on the output: D's output is a probability, so it ends in Sigmoid"),
+]
+
+
+@check
+def check_discriminator(Discriminator) -> None:
+    """Discriminator(input_size, hidden_size, output_size): Linear, ELU, Linear, ELU, Linear, Sigmoid."""
+    require_student_code(Discriminator, "Discriminator")
+    for dims in ((200, 50, 1), (6, 5, 3)):
+        torch.manual_seed(0)
+        model = build(f"Discriminator{dims}", Discriminator, *dims)
+        size, hidden, output = dims
+        layers = _three_linears(model, f"Discriminator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
+        x = torch.randn(4, size) * 3  # four minibatch rows; wide so ELU's negative side matters
+        out = _run(f"Discriminator{dims}", model, x, 4, output)
+        with torch.no_grad():
+            _judge(f"Discriminator{dims}", out, layers, x, (F.elu, F.elu, torch.sigmoid),
+                   DISCRIMINATOR_MISTAKES, DISCRIMINATOR_SPEC)
+
+
+# --------------------------------------------------------------------------- preprocessing
+def _decorated(data: torch.Tensor, exponent: float) -> torch.Tensor:
+    return torch.cat([data, (data - data.mean(dim=1, keepdim=True)) ** exponent], dim=1)
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and max_difference(a, b) <= TOLERANCE
+
+
+@check
+def check_decorate_with_diffs(decorate_with_diffs) -> None:
+    """decorate_with_diffs(data, exponent): (1, n) -> cat([data, (data - row mean) ** exponent], dim=1)."""
+    require_student_code(decorate_with_diffs, "decorate_with_diffs")
+    torch.manual_seed(0)
+    n = 8
+    data = 4 + 1.25 * torch.randn(1, n)
+    for exponent in (2.0, 3.0, 1.0):
+        what = f"decorate_with_diffs(data of shape (1, {n}), {exponent})"
+        given = data.clone()
+        out = call_student(what, decorate_with_diffs, given, exponent)
+        if not isinstance(out, torch.Tensor):
+            fail(f"{what} return value", "a torch tensor", type(out).__name__)
+        out = out.detach()
+        if not torch.equal(given, data):
+            fail(what, "the input left unchanged", "it was modified in place (e.g. data -= mean): compute a new tensor")
+        if out.shape == (2, n):
+            fail(f"{what} shape", f"(1, {2 * n})",
+                 f"(2, {n}): concatenated along dim 0; the deviations follow the samples in the same row (dim=1)")
+        if out.shape != (1, 2 * n):
+            fail(f"{what} shape", f"(1, {2 * n}): the {n} values, then their {n} deviations", tuple(out.shape))
+        expected = _decorated(data, exponent)
+        if _close(out, expected):
+            continue
+        diffs = out[:, n:]
+        if not torch.equal(out[:, :n], data) and torch.equal(diffs, data):
+            fail(what, "the data first, then the deviations", "the deviations first")
+        if _close(out, torch.cat([data, data ** exponent], dim=1)):
+            fail(what, "(data - mean) ** exponent", "data ** exponent: subtract the row's mean first")
+        if diffs.abs().max().item() == 0:
+            fail(what, "deviations from the minibatch mean",
+                 "all zeros: the mean was taken over dim 0 (each value's own column); take it along dim 1")
+        if exponent != 2.0 and _close(out, _decorated(data, 2.0)):
+            fail(what, f"deviations raised to the exponent ({exponent})", "squares: use the exponent argument")
+        if _close(out, torch.cat([data, data - data.mean()], dim=1)):
+            fail(what, f"deviations raised to the exponent ({exponent})", "the plain deviations")
+        fail(what, "cat([data, (data - data.mean(dim=1, keepdim=True)) ** exponent], dim=1)",
+             f"different values (max difference {max_difference(out, expected):.3g})")
+    _check_gradients(decorate_with_diffs, data)
+
+
+def _check_gradients(decorate_with_diffs, data: torch.Tensor) -> None:
+    """G learns through D's input, so gradients must flow back through the decoration."""
+    weights = torch.randn(1, 2 * data.shape[1])
+    x = data.clone().requires_grad_(True)
+    out = call_student("decorate_with_diffs (with gradients)", decorate_with_diffs, x, 2.0)
+    if not isinstance(out, torch.Tensor) or not out.requires_grad:
+        fail("decorate_with_diffs gradients", "an output that gradients flow through (G learns through it)",
+             "a result cut off from its input: avoid .data, .detach(), .item(), NumPy and torch.no_grad() here")
+    (out * weights).sum().backward()
+    found = x.grad
+    if found is None:
+        fail("decorate_with_diffs gradients", "gradients flowing back to the data", "none")
+    accepted = []
+    for detach_mean in (False, True):  # the write-up takes the mean from .data; both are fine
+        y = data.clone().requires_grad_(True)
+        mean = y.mean(dim=1, keepdim=True)
+        reference = torch.cat([y, (y - (mean.detach() if detach_mean else mean)) ** 2.0], dim=1)
+        (reference * weights).sum().backward()
+        accepted.append(y.grad)
+    if not any(max_difference(found, g) <= 1e-4 for g in accepted):
+        fail("decorate_with_diffs gradients", "gradients through both the data and the squared deviations",
+             "different gradients: is part of the result detached?")
+
+
+__all__ = ["GradingFailure", "check_decorate_with_diffs", "check_discriminator", "check_generator",
+           "check_get_distribution_sampler", "check_get_generator_input_sampler"]
