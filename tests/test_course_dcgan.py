@@ -1,0 +1,27 @@
+"""Lab 2 (DCGAN) under real nbgrader: typical wrong answers lose exactly their points."""
+from course_helpers import assert_mistakes_cost_exactly
+
+MISTAKES = {
+    # student: (cell, old, new, graded cell, points for it, reason shown in the feedback)
+    "init-std-0.2": ("weights-init-normal", "mean=0.0, std=0.02)", "mean=0.0, std=0.2)",
+                     "weights-init-normal-tests", 0.0, "0.2 is ten times the paper's spread"),
+    "bn-weight-at-0": ("weights-init-normal", "mean=1.0, std=0.02)", "mean=0.0, std=0.02)",
+                       "weights-init-normal-tests", 0.0, "centred at 0 like the conv weights"),
+    "stride-1": ("discriminator-block", "nn.Conv2d(in_filters, out_filters, 3, 2, 1)",
+                 "nn.Conv2d(in_filters, out_filters, 3, 1, 1)",
+                 "discriminator-block-tests", 0.0, "Conv2d stride: expected 2"),
+    "slope-0.01": ("discriminator-block", "nn.LeakyReLU(0.2, inplace=True)", "nn.LeakyReLU(inplace=True)",
+                   "discriminator-block-tests", 0.0, "nn.LeakyReLU() defaults to 0.01"),
+    "no-batchnorm": ("discriminator-block", "        block.append(nn.BatchNorm2d(out_filters, 0.8))\n",
+                     "        pass\n", "discriminator-block-tests", 0.0,
+                     "a BatchNorm2d at the end of the block when bn is True"),
+    "fixed-8": ("generator", "out.view(out.shape[0], 128, self.init_size, self.init_size)",
+                "out.view(out.shape[0], 128, 8, 8)", "generator-tests", 0.0, "not a fixed 8"),
+    "momentum-0.8": ("batchnorm-reading", "bn_momentum = 0.1", "bn_momentum = 0.8",
+                     "batchnorm-reading-tests", 1.0, "the 0.8 went to eps"),
+}
+
+
+def test_typical_dcgan_mistakes_lose_exactly_their_points(course):
+    """Does each classic mistake lose exactly its points, with the reason in the feedback?"""
+    assert_mistakes_cost_exactly(course, "dcgan", MISTAKES)

@@ -1,0 +1,293 @@
+"""Tests for gan_lab.grading.dcgan, on student code defined as a notebook defines it."""
+import textwrap
+
+import pytest
+import torch
+
+from gan_lab.grading import GradingFailure, dcgan
+
+HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+
+
+def notebook(source: str) -> dict:
+    """Run ``source`` the way a notebook cell runs: in a module named __main__."""
+    namespace = {"__name__": "__main__"}
+    exec(HEADER + textwrap.dedent(source), namespace)
+    return namespace
+
+
+def silently(capfd, check, *args):
+    """Run a check; assert it wrote nothing to stderr and left the global RNG as it was."""
+    state = torch.get_rng_state()
+    result = check(*args)
+    assert capfd.readouterr().err == ""
+    assert torch.equal(state, torch.get_rng_state())
+    return result
+
+
+# --------------------------------------------------------------------------- weights_init_normal
+INIT = """
+def weights_init_normal(m):
+    if isinstance(m, nn.Conv2d):
+        nn.init.normal_(m.weight, mean=0.0, std=0.02)
+    elif isinstance(m, nn.BatchNorm2d):
+        nn.init.normal_(m.weight, mean=1.0, std=0.02)
+        nn.init.constant_(m.bias, 0.0)
+"""
+
+INIT_BY_CLASS_NAME = """
+def weights_init_normal(m):
+    classname = m.__class__.__name__
+    if classname.find("Conv") != -1:
+        torch.nn.init.normal_(m.weight.data, 0.0, 0.02)
+    elif classname.find("BatchNorm2d") != -1:
+        torch.nn.init.normal_(m.weight.data, 1.0, 0.02)
+        torch.nn.init.constant_(m.bias.data, 0.0)
+"""
+
+INIT_WITH_LINEAR = """
+def weights_init_normal(m):
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        m.weight.data.normal_(0.0, 0.02)
+        if m.bias is not None:
+            m.bias.data.zero_()
+    elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        m.weight.data.normal_(1.0, 0.02)
+        m.bias.data.fill_(0)
+"""
+
+
+@pytest.mark.parametrize("source", [INIT, INIT_BY_CLASS_NAME, INIT_WITH_LINEAR],
+                         ids=["isinstance", "class-name", "with-linear"])
+def test_correct_initialisations_pass(capfd, source):
+    """Are isinstance tests, the notes' class-name tests and extra layer kinds all accepted, silently?"""
+    silently(capfd, dcgan.check_weights_init_normal, notebook(source)["weights_init_normal"])
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("mean=0.0, std=0.02)\n    elif", "mean=0.0, std=0.2)\n    elif", "0.2 is ten times the paper's spread"),
+    ("mean=0.0, std=0.02)\n    elif", "mean=0.0, std=0.02 ** 0.5)\n    elif", "did you pass the variance 0.02"),
+    ("mean=1.0, std=0.02)", "mean=0.0, std=0.02)", "centred at 0 like the conv weights"),
+    ("        nn.init.constant_(m.bias, 0.0)\n", "", "BatchNorm2d biases: expected all 0"),
+    ("isinstance(m, nn.Conv2d)", "isinstance(m, nn.Linear)", "does your test recognise nn.Conv2d"),
+    ("isinstance(m, nn.BatchNorm2d)", "isinstance(m, nn.BatchNorm1d)", "does your test recognise nn.BatchNorm2d"),
+], ids=["std-0.2", "variance", "bn-mean-0", "bn-bias", "no-conv", "no-batchnorm"])
+def test_initialisation_mistakes_are_named(old, new, message):
+    """Does each classic initialisation mistake fail with a message naming it?"""
+    assert old in INIT
+    with pytest.raises(GradingFailure, match=message):
+        dcgan.check_weights_init_normal(notebook(INIT.replace(old, new))["weights_init_normal"])
+
+
+def test_the_init_stub_is_not_implemented():
+    """Does the untouched stub fail with 'not implemented yet'?"""
+    ns = notebook("def weights_init_normal(m):\n    raise NotImplementedError()\n")
+    with pytest.raises(GradingFailure, match="not implemented yet"):
+        dcgan.check_weights_init_normal(ns["weights_init_normal"])
+
+
+def test_calling_the_reference_init_is_delegation():
+    """Does a weights_init_normal that calls gan_lab.models earn nothing?"""
+    ns = notebook("""
+        from gan_lab.models import dcgan as reference
+        def weights_init_normal(m):
+            reference.weights_init_normal(m)
+    """)
+    with pytest.raises(GradingFailure, match="a call into gan_lab.models"):
+        dcgan.check_weights_init_normal(ns["weights_init_normal"])
+
+
+def test_the_imported_reference_init_is_delegation():
+    """Is gan_lab's own weights_init_normal, imported as is, rejected?"""
+    from gan_lab.models import weights_init_normal
+
+    with pytest.raises(GradingFailure, match="must be written in this notebook"):
+        dcgan.check_weights_init_normal(weights_init_normal)
+
+
+# --------------------------------------------------------------------------- discriminator_block
+BLOCK = """
+def discriminator_block(in_filters, out_filters, bn=True):
+    block = [nn.Conv2d(in_filters, out_filters, 3, 2, 1), nn.LeakyReLU(0.2, inplace=True), nn.Dropout2d(0.25)]
+    if bn:
+        block.append(nn.BatchNorm2d(out_filters, 0.8))
+    return block
+"""
+
+BLOCK_KEYWORDS = """
+def discriminator_block(in_filters, out_filters, bn=True):
+    layers = [
+        nn.Conv2d(in_filters, out_filters, kernel_size=3, stride=2, padding=1),
+        nn.LeakyReLU(negative_slope=0.2),
+        nn.Dropout2d(p=0.25),
+    ]
+    return layers + [nn.BatchNorm2d(out_filters, eps=0.8)] if bn else layers
+"""
+
+BLOCK_SEQUENTIAL = """
+def discriminator_block(in_filters, out_filters, bn=True):
+    layers = nn.Sequential(nn.Conv2d(in_filters, out_filters, 3, 2, 1), nn.LeakyReLU(0.2), nn.Dropout2d(0.25))
+    if bn:
+        layers.append(nn.BatchNorm2d(out_filters, 0.8))
+    return layers
+"""
+
+
+@pytest.mark.parametrize("source", [BLOCK, BLOCK_KEYWORDS, BLOCK_SEQUENTIAL],
+                         ids=["reference", "keywords", "sequential"])
+def test_correct_blocks_pass(capfd, source):
+    """Are positional, keyword and nn.Sequential versions accepted, silently?"""
+    silently(capfd, dcgan.check_discriminator_block, notebook(source)["discriminator_block"])
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("3, 2, 1)", "3, 1, 1)", "Conv2d stride: expected 2"),
+    ("nn.LeakyReLU(0.2, inplace=True)", "nn.LeakyReLU(inplace=True)", "defaults to 0.01"),
+    ("nn.LeakyReLU(0.2, inplace=True)", "nn.ReLU(inplace=True)", "activation: expected one LeakyReLU"),
+    ("nn.Dropout2d(0.25)", "nn.Dropout(0.25)", "expected one Dropout2d"),
+    ("nn.Dropout2d(0.25)", "nn.Dropout2d(0.5)", "Dropout2d probability: expected 0.25"),
+    ("        block.append(nn.BatchNorm2d(out_filters, 0.8))\n", "        pass\n",
+     "a BatchNorm2d at the end of the block when bn is True"),
+    ("if bn:", "if True:", "expected no BatchNorm2d when bn=False"),
+    ("nn.BatchNorm2d(out_filters, 0.8)", "nn.BatchNorm2d(out_filters, momentum=0.8)", "its positional 0.8 sets eps"),
+    ("nn.BatchNorm2d(out_filters, 0.8)", "nn.BatchNorm2d(out_filters)", "keep the reference's second argument"),
+    ("nn.Conv2d(in_filters, out_filters, 3, 2, 1)", "nn.Conv2d(in_filters, 16, 3, 2, 1)",
+     r"Conv2d channels: expected 5 -> 7"),
+    ("    block = [nn.Conv2d(in_filters, out_filters, 3, 2, 1),",
+     "    block = [nn.Conv2d(in_filters, out_filters, 3, 1, 1), nn.MaxPool2d(2),", "no pooling layer"),
+    ("    return block", "    return nn.Sequential(*block)[0]", "a list of layers"),
+], ids=["stride-1", "slope-0.01", "relu", "dropout", "dropout-0.5", "bn-missing", "bn-always", "momentum",
+        "no-eps", "fixed-channels", "pooling", "single-module"])
+def test_block_mistakes_are_named(old, new, message):
+    """Does each classic block mistake fail with a message naming it?"""
+    assert old in BLOCK
+    with pytest.raises(GradingFailure, match=message):
+        dcgan.check_discriminator_block(notebook(BLOCK.replace(old, new))["discriminator_block"])
+
+
+def test_batchnorm_before_the_activation_is_out_of_order():
+    """Is the textbook Conv, BatchNorm, LeakyReLU order reported as not the reference's order?"""
+    ns = notebook("""
+        def discriminator_block(in_filters, out_filters, bn=True):
+            block = [nn.Conv2d(in_filters, out_filters, 3, 2, 1)]
+            if bn:
+                block.append(nn.BatchNorm2d(out_filters, 0.8))
+            return block + [nn.LeakyReLU(0.2), nn.Dropout2d(0.25)]
+    """)
+    with pytest.raises(GradingFailure, match="layer order: expected Conv2d -> LeakyReLU -> Dropout2d -> BatchNorm2d"):
+        dcgan.check_discriminator_block(ns["discriminator_block"])
+
+
+def test_the_block_stub_is_not_implemented():
+    """Does the untouched stub fail with 'not implemented yet'?"""
+    ns = notebook("def discriminator_block(in_filters, out_filters, bn=True):\n    raise NotImplementedError()\n")
+    with pytest.raises(GradingFailure, match="not implemented yet"):
+        dcgan.check_discriminator_block(ns["discriminator_block"])
+
+
+def test_calling_the_reference_block_is_delegation():
+    """Does a block that returns gan_lab's reference block earn nothing?"""
+    ns = notebook("""
+        from gan_lab.models.dcgan import discriminator_block as reference_block
+        def discriminator_block(in_filters, out_filters, bn=True):
+            return reference_block(in_filters, out_filters, bn)
+    """)
+    with pytest.raises(GradingFailure, match="a call into gan_lab.models.dcgan"):
+        dcgan.check_discriminator_block(ns["discriminator_block"])
+
+
+# --------------------------------------------------------------------------- Generator
+GENERATOR = """
+class Generator(nn.Module):
+    def __init__(self, latent_dim=100, img_size=32, channels=1):
+        super().__init__()
+        self.init_size = img_size // 4
+        self.l1 = nn.Sequential(nn.Linear(latent_dim, 128 * self.init_size ** 2))
+        self.conv_blocks = nn.Sequential(
+            nn.BatchNorm2d(128),
+            nn.Upsample(scale_factor=2),
+            nn.Conv2d(128, 128, 3, stride=1, padding=1),
+            nn.BatchNorm2d(128, 0.8),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Upsample(scale_factor=2),
+            nn.Conv2d(128, 64, 3, stride=1, padding=1),
+            nn.BatchNorm2d(64, 0.8),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(64, channels, 3, stride=1, padding=1),
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        out = self.l1(z)
+        out = out.view(out.shape[0], 128, self.init_size, self.init_size)
+        return self.conv_blocks(out)
+"""
+
+FORWARD = """        out = self.l1(z)
+        out = out.view(out.shape[0], 128, self.init_size, self.init_size)
+        return self.conv_blocks(out)
+"""
+
+
+@pytest.mark.parametrize("forward", [
+    FORWARD,
+    "        return self.conv_blocks(self.l1(z).reshape(-1, 128, self.init_size, self.init_size))\n",
+    "        return self.conv_blocks(self.l1(z).unflatten(1, (128, self.init_size, self.init_size)))\n",
+    ("        out = self.l1(z).view(len(z), 128, self.init_size, self.init_size)\n"
+     "        for layer in self.conv_blocks:\n            out = layer(out)\n        return out\n"),
+], ids=["view", "reshape", "unflatten", "layer-by-layer"])
+def test_correct_forwards_pass(capfd, forward):
+    """Are view, reshape with -1, unflatten and a loop over conv_blocks all accepted, silently?"""
+    source = GENERATOR.replace(FORWARD, forward)
+    silently(capfd, dcgan.check_generator, notebook(source)["Generator"])
+
+
+@pytest.mark.parametrize("forward, message", [
+    ("        out = self.l1(z)\n        return self.conv_blocks(out.view(out.shape[0], 128, 8, 8))\n",
+     "reshape with self.init_size"),
+    ("        out = self.l1(z)\n        return out.view(out.shape[0], 128, self.init_size, self.init_size)\n",
+     "return the image that self.conv_blocks makes"),
+    (("        out = self.l1(z).view(z.shape[0], self.init_size, self.init_size, 128)\n"
+      "        return self.conv_blocks(out.permute(0, 3, 1, 2))\n"),
+     "a permute or a channels-last view"),
+    ("        raise NotImplementedError()\n", "not implemented yet"),
+], ids=["fixed-8", "no-conv-blocks", "channels-last", "stub"])
+def test_forward_mistakes_are_named(forward, message):
+    """Does each classic reshape mistake fail with a message naming it?"""
+    source = GENERATOR.replace(FORWARD, forward)
+    with pytest.raises(GradingFailure, match=message):
+        dcgan.check_generator(notebook(source)["Generator"])
+
+
+def test_subclassing_the_reference_generator_is_delegation():
+    """Does a Generator that subclasses gan_lab's DCGANGenerator earn nothing?"""
+    ns = notebook("""
+        from gan_lab.models import DCGANGenerator
+        class Generator(DCGANGenerator):
+            pass
+    """)
+    with pytest.raises(GradingFailure, match="a subclass of gan_lab.models.dcgan.DCGANGenerator"):
+        dcgan.check_generator(ns["Generator"])
+
+
+# --------------------------------------------------------------------------- BatchNorm2d reading
+@pytest.mark.parametrize("argument, momentum, points", [
+    ("eps", 0.1, 2.0), (" Epsilon ", 0.1, 2.0), ("eps", 0.8, 1.0), ("momentum", 0.1, 1.0),
+    ("momentum", 0.8, 0.0), (None, None, 0.0),
+])
+def test_reading_exercise_earns_a_point_per_answer(capfd, argument, momentum, points):
+    """Does each right answer earn its point, silently?"""
+    assert silently(capfd, dcgan.check_batchnorm_reading, argument, momentum) == points
+
+
+@pytest.mark.parametrize("argument, momentum, message", [
+    ("momentum", 0.1, "positional arguments fill the signature"),
+    ("eps", 0.8, "the 0.8 went to eps"),
+    ("eps", 0.9, "the Keras convention"),
+    ("eps", "0.1", "as a number"),
+])
+def test_reading_exercise_mistakes_are_explained(capfd, argument, momentum, message):
+    """Is the reason for each lost point printed (on stdout, for the feedback)?"""
+    dcgan.check_batchnorm_reading(argument, momentum)
+    captured = capfd.readouterr()
+    assert message in captured.out and captured.err == ""
