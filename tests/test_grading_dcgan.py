@@ -1,20 +1,10 @@
 """Tests for gan_lab.grading.dcgan, on student code defined as a notebook defines it."""
-import textwrap
 
 import pytest
 import torch
 
 from gan_lab.grading import GradingFailure, dcgan
-
-HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
-
-
-def notebook(source: str) -> dict:
-    """Run ``source`` the way a notebook cell runs: in a module named __main__."""
-    namespace = {"__name__": "__main__"}
-    exec(HEADER + textwrap.dedent(source), namespace)
-    return namespace
-
+from student_code import notebook
 
 def silently(capfd, check, *args):
     """Run a check; assert it wrote nothing to stderr and left the global RNG as it was."""

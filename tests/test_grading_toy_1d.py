@@ -1,21 +1,11 @@
 """Tests for gan_lab.grading.toy_1d, on student code defined as a notebook defines it."""
-import textwrap
 
 import numpy as np
 import pytest
 import torch
 
 from gan_lab.grading import GradingFailure, toy_1d
-
-HEADER = "import numpy as np\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
-
-
-def notebook(source: str) -> dict:
-    """Run ``source`` the way a notebook cell runs: in a module named __main__."""
-    namespace = {"__name__": "__main__"}
-    exec(HEADER + textwrap.dedent(source), namespace)
-    return namespace
-
+from student_code import notebook
 
 def passes_silently(check, obj, capfd) -> None:
     """The check passes, writes nothing to stderr and leaves the RNGs where they were."""

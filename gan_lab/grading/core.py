@@ -142,6 +142,20 @@ def describe_linears(layers: list[nn.Linear]) -> str:
     return ", ".join(f"{m.in_features}->{m.out_features}" for m in layers) or "no Linear layers"
 
 
+def linears_with_widths(model: nn.Module, what: str, widths: list[tuple[int, int]]) -> list[nn.Linear]:
+    """The model's Linear layers in the order of ``widths``, whatever order they were registered in.
+
+    Fails, naming the widths expected and found, unless the model has exactly these layers.
+    """
+    layers = linear_layers(model)
+    expected = ", ".join(f"{a}->{b}" for a, b in widths)
+    if len(layers) == len(widths):
+        by_shape = {(m.in_features, m.out_features): m for m in layers}
+        if len(by_shape) == len(widths) and all(w in by_shape for w in widths):
+            return [by_shape[w] for w in widths]
+    fail(f"{what}: the Linear layers", expected, describe_linears(layers))
+
+
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 

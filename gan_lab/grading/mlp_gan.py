@@ -11,17 +11,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
-                                  fail, linear_layers, max_difference, require_student_code)
+                                  fail, linear_layers, linears_with_widths, max_difference,
+                                  require_student_code)
 
 TOLERANCE = 1e-5
-
-
-def _three_linears(model: nn.Module, what: str, widths: list[tuple[int, int]]) -> list[nn.Linear]:
-    layers = linear_layers(model)
-    found = [(m.in_features, m.out_features) for m in layers]
-    expected = ", ".join(f"{a}->{b}" for a, b in widths)
-    expect(found == widths, f"{what}: the Linear layers", expected, describe_linears(layers))
-    return layers
 
 
 def _generator_reference(layers, z):
@@ -45,7 +38,7 @@ def check_generator(Generator) -> None:
         torch.manual_seed(0)
         model = build(f"Generator{dims}", Generator, *dims)
         latent, hidden, output = dims
-        layers = _three_linears(model, f"Generator{dims}",
+        layers = linears_with_widths(model, f"Generator{dims}",
                                 [(latent, hidden), (hidden, hidden), (hidden, output)])
         z = torch.randn(16, latent)
         with torch.no_grad():
@@ -69,7 +62,7 @@ def check_discriminator(Discriminator) -> None:
         torch.manual_seed(0)
         model = build(f"Discriminator{dims}", Discriminator, *dims)
         size, hidden = dims
-        layers = _three_linears(model, f"Discriminator{dims}", [(size, hidden), (hidden, hidden), (hidden, 1)])
+        layers = linears_with_widths(model, f"Discriminator{dims}", [(size, hidden), (hidden, hidden), (hidden, 1)])
         x = torch.randn(32, size) * 3  # wide inputs so negative slopes matter
         with torch.no_grad():
             out = call_student(f"Discriminator{dims}.forward", model, x)

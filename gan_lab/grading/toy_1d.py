@@ -17,8 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
-                                  fail, linear_layers, max_difference, require_student_code)
+from gan_lab.grading.core import (GradingFailure, build, call_student, check, expect,
+                                  fail, linears_with_widths, max_difference,
+                                  require_student_code)
 
 TOLERANCE = 1e-5
 DRAWS = 20_000  # enough for the mean within ~0.01 sigma-units; still instant
@@ -140,17 +141,6 @@ def _leaky(x):
     return F.leaky_relu(x, 0.2)
 
 
-def _three_linears(model: nn.Module, what: str, widths: list[tuple[int, int]]) -> list[nn.Linear]:
-    """The model's Linear layers in the order of ``widths`` (whatever order they were registered in)."""
-    layers = linear_layers(model)
-    expected = ", ".join(f"{a}->{b}" for a, b in widths)
-    if len(layers) == len(widths):
-        by_shape = {(m.in_features, m.out_features): m for m in layers}
-        if len(by_shape) == len(widths) and all(w in by_shape for w in widths):
-            return [by_shape[w] for w in widths]
-    fail(f"{what}: the Linear layers", expected, describe_linears(layers))
-
-
 def _forward(layers, x, first, second, last):
     return last(layers[2](second(layers[1](first(layers[0](x))))))
 
@@ -195,7 +185,7 @@ def check_generator(Generator) -> None:
         torch.manual_seed(0)
         model = build(f"Generator{dims}", Generator, *dims)
         size, hidden, output = dims
-        layers = _three_linears(model, f"Generator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
+        layers = linears_with_widths(model, f"Generator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
         z = torch.rand(64, size) * 4 - 2  # wider than U[0, 1) so both sides of ELU are used
         out = _run(f"Generator{dims}", model, z, 64, output)
         with torch.no_grad():
@@ -222,7 +212,7 @@ def check_discriminator(Discriminator) -> None:
         torch.manual_seed(0)
         model = build(f"Discriminator{dims}", Discriminator, *dims)
         size, hidden, output = dims
-        layers = _three_linears(model, f"Discriminator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
+        layers = linears_with_widths(model, f"Discriminator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
         x = torch.randn(4, size) * 3  # four minibatch rows; wide so ELU's negative side matters
         out = _run(f"Discriminator{dims}", model, x, 4, output)
         with torch.no_grad():
