@@ -56,3 +56,22 @@ def test_untouched_release_scores_zero_without_crashing(graded, lab):
     earned, available = autograded_points(scores(graded, lab, "untouched"))
     assert available > 0 and earned == 0
     assert (graded / "feedback" / "untouched" / lab / f"{lab}.html").is_file()
+
+
+def test_the_same_submission_graded_twice_gets_identical_scores_and_feedback(course):
+    """Is grading deterministic: the same notebook, autograded twice, same scores and feedback?"""
+    from course_helpers import edit, feedback_text
+
+    lab = "mlp_gan"
+    partial = edit(solutions(course, lab), "training-steps", "fake_images = G(noise).detach()",
+                   "fake_images = G(noise)")  # partial credit exercises the numeric-score path
+    submit(course, lab, "twice", partial)
+    runs = []
+    for _ in range(2):
+        nbgrader(course, "autograde", lab, "--student", "twice", "--force")
+        nbgrader(course, "generate_feedback", lab, "--student", "twice", "--force")
+        runs.append(([(c.name, c.score) for c in scores(course, lab, "twice")],
+                     feedback_text(course, lab, "twice")))
+    assert runs[0][0] == runs[1][0]
+    assert dict(runs[0][0])["train-discriminator-tests"] == 2.0
+    assert runs[0][1] == runs[1][1]
