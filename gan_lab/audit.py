@@ -215,18 +215,21 @@ class _SolutionScan(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        parts = _dotted(node.func) or []
-        name = ".".join(parts)
-        if name in ("setattr", "delattr") and node.args:
-            target = _dotted(node.args[0])
+        name = ".".join(_dotted(node.func) or [])
+        first = node.args[0] if node.args else None
+        if name in ("setattr", "delattr") and first is not None:
+            target = _dotted(first)
             if target and target[0] in self.names:
-                self.suspicious.add((node.lineno, f"{name} on {'.'.join(target)}: patches an imported module"))
-        if name in _OPENERS and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str) and _outside_working_dir(node.args[0].value):
-            self.suspicious.add((node.lineno, f"{name}({node.args[0].value!r}): a path outside "
+                self.suspicious.add((node.lineno, f"{name} on {'.'.join(target)}: "
+                                                  f"patches an imported module"))
+        if name in _OPENERS and isinstance(first, ast.Constant) and isinstance(first.value, str) \
+                and _outside_working_dir(first.value):
+            self.suspicious.add((node.lineno, f"{name}({first.value!r}): a path outside "
                                               f"the working directory"))
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ("system", "getoutput") \
-                and isinstance(node.func.value, ast.Call) and _dotted(node.func.value.func) == ["get_ipython"]:
+        # ``!cmd`` in a cell becomes get_ipython().system("cmd").
+        shell = isinstance(node.func, ast.Attribute) and node.func.attr in ("system", "getoutput")
+        if shell and isinstance(node.func.value, ast.Call) \
+                and _dotted(node.func.value.func) == ["get_ipython"]:
             self.suspicious.add((node.lineno, "runs a shell command (!)"))
         self.generic_visit(node)
 

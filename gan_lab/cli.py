@@ -6,6 +6,7 @@
     gan-lab sample CKPT       write a sample grid from a checkpoint
     gan-lab evaluate RUN      sample quality of a run beside real-vs-real floors
     gan-lab course-demo       the instructor's release/autograde/feedback job on sample submissions
+    gan-lab audit LAB         tampered cells and delegated answers in the submissions of LAB
 
 Every error the user can cause ends in one line on stderr and a non-zero exit, not a traceback.
 """
@@ -104,6 +105,15 @@ def cmd_course_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- audit
+def cmd_audit(args: argparse.Namespace) -> int:
+    from gan_lab.audit import audit_lab, format_audit
+
+    results = audit_lab(Path(args.course), args.lab)
+    print(format_audit(results))
+    return 1 if any(results.values()) else 0
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gan-lab", description="Tools for the gan-lab GAN course.")
@@ -148,6 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "(default: runs/course-demo)")
     demo.add_argument("--root", default="data", help="data folder (default: data)")
     demo.set_defaults(func=cmd_course_demo)
+
+    audit = commands.add_parser("audit", help="report tampered cells and delegated answers",
+                                description="Read every submitted/<student>/LAB/LAB.ipynb beside "
+                                            "the release in notebooks/LAB (statically: no code "
+                                            "runs) and print one row per finding: missing or "
+                                            "renamed notebooks, deleted, duplicated or edited "
+                                            "locked cells, changed grading metadata, imports of "
+                                            "the parts of gan_lab that answer TODOs, and code "
+                                            "that patches modules or reaches for the grader or "
+                                            "the system. Exits 1 when there is any finding.")
+    audit.add_argument("lab", help="the lab (nbgrader assignment), e.g. mlp_gan")
+    audit.add_argument("--course", default=".", help="nbgrader course folder holding notebooks/ "
+                                                     "and submitted/ (default: .)")
+    audit.set_defaults(func=cmd_audit)
 
     from gan_lab import runs  # the train/sample commands live beside the recipes they run
 
