@@ -1,8 +1,10 @@
 # make demo   set up, prepare MNIST offline, print the GPU check, run the instructor's job
 #             (release, autograde, feedback for every lab), train the MLP GAN briefly
 # make test   set up and run the whole test suite
+# make student-build   one student wheel per lab in dist/student/<lab>/ (no grading/, no
+#             code that answers that lab's or a later lab's TODOs)
 #
-# Both create .venv when it is missing. A second run does no set-up work: the stamp file
+# Each creates .venv when it is missing. A second run does no set-up work: the stamp file
 # .venv/.installed is newer than pyproject.toml until the dependencies change.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -13,9 +15,13 @@ STAMP  := $(VENV)/.installed
 SHARED_MNIST := ../shared/data/mnist/raw
 MNIST_SOURCE := $(if $(GAN_LAB_MNIST_DIR),$(GAN_LAB_MNIST_DIR),$(if $(wildcard $(SHARED_MNIST)/*),$(SHARED_MNIST),))
 
-.PHONY: demo test setup data doctor clean
+.PHONY: demo test setup sandbox data doctor student-build clean
 
-setup: $(STAMP)
+setup: $(STAMP) sandbox
+
+# Grading runs student code in a bubblewrap sandbox; installed when missing (see the README).
+sandbox:
+	@command -v bwrap >/dev/null || tools/install-bubblewrap.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,14 +37,17 @@ data: $(STAMP)
 doctor: $(STAMP)
 	$(BIN)/gan-lab doctor
 
-demo: data
+demo: data sandbox
 	$(BIN)/gan-lab doctor
 	$(BIN)/gan-lab course-demo --dir runs/course-demo
 	$(BIN)/gan-lab train mlp --epochs 1 --device cpu --logdir runs/demo-mlp
 	@echo "Open the logs with: $(BIN)/tensorboard --logdir runs"
 
-test: $(STAMP)
+test: setup
 	$(BIN)/python -m pytest
+
+student-build: $(STAMP)
+	$(BIN)/gan-lab student-build --out dist/student
 
 clean:
 	rm -rf runs .pytest_cache

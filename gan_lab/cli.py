@@ -7,6 +7,8 @@
     gan-lab evaluate RUN      sample quality of a run beside real-vs-real floors
     gan-lab course-demo       the instructor's release/autograde/feedback job on sample submissions
     gan-lab audit LAB         tampered cells and delegated answers in the submissions of LAB
+    gan-lab autograde LAB     grade every submission of LAB (sandboxed, sealed, --jobs N)
+    gan-lab student-build     one student wheel per lab, without the code that answers TODOs
 
 Every error the user can cause ends in one line on stderr and a non-zero exit, not a traceback.
 """
@@ -114,6 +116,32 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if any(results.values()) else 0
 
 
+# --------------------------------------------------------------------------- autograde
+def cmd_autograde(args: argparse.Namespace) -> int:
+    from gan_lab.autograde import autograde, format_results
+    from gan_lab.course import CourseError
+    from gan_lab.sandbox import SandboxError
+
+    try:
+        results = autograde(Path(args.course), args.lab, jobs=args.jobs, students=args.student,
+                            feedback=not args.no_feedback)
+    except (CourseError, SandboxError) as error:
+        raise UsageError(str(error)) from None
+    print(format_results(args.lab, results))
+    return 0
+
+
+# --------------------------------------------------------------------------- student build
+def cmd_student_build(args: argparse.Namespace) -> int:
+    from gan_lab.student_build import LAB_ORDER, build_student_wheel, check_lab, format_build
+
+    labs = [check_lab(lab) for lab in args.lab] if args.lab else list(LAB_ORDER)
+    for lab in labs:
+        wheel, _removed = build_student_wheel(lab, Path(args.out) / lab)
+        print(format_build(lab, wheel))
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gan-lab", description="Tools for the gan-lab GAN course.")
@@ -172,6 +200,34 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--course", default=".", help="nbgrader course folder holding notebooks/ "
                                                      "and submitted/ (default: .)")
     audit.set_defaults(func=cmd_audit)
+
+    grade = commands.add_parser("autograde", help="grade every submission of a lab, in parallel",
+                                description="Run nbgrader autograde on each submitted/<student>/LAB "
+                                            "in its own process and sandboxed kernel, JOBS at a "
+                                            "time; zero any test cell whose points no genuine "
+                                            "check backs (sealed receipts), list the audit "
+                                            "findings, and write feedback. Run it in the course "
+                                            "folder after `nbgrader generate_assignment LAB`.")
+    grade.add_argument("lab", help="the lab (nbgrader assignment), e.g. mlp_gan")
+    grade.add_argument("--jobs", type=_positive_int, default=1,
+                       help="submissions graded at once (default: 1; about one per 2 cores)")
+    grade.add_argument("--student", action="append", metavar="ID",
+                       help="grade only this student (repeatable; default: every submission)")
+    grade.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
+    grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    grade.set_defaults(func=cmd_autograde)
+
+    student = commands.add_parser("student-build", help="build the student wheel of each lab",
+                                  description="Build one gan_lab wheel per lab for students: it "
+                                              "leaves out gan_lab/grading/ and the code (and "
+                                              "docstrings) answering the TODOs of that lab and "
+                                              "every later lab; answers to earlier labs stay. "
+                                              "Writes one wheel per lab into OUT/<lab>/.")
+    student.add_argument("--lab", action="append", metavar="LAB",
+                         help="a lab to build (repeatable; default: every lab)")
+    student.add_argument("--out", default="dist/student", help="output folder "
+                                                               "(default: dist/student)")
+    student.set_defaults(func=cmd_student_build)
 
     from gan_lab import runs  # the train/sample commands live beside the recipes they run
 

@@ -250,3 +250,12 @@ def test_cli_audit_exits_one_on_findings_and_names_the_student(tmp_path, capsys,
     assert main(["audit", "mlp_gan"]) == 1
     out = capsys.readouterr().out
     assert "zoe" in out and "missing-notebook" in out
+
+
+def test_an_answer_imported_from_a_helper_module_is_delegation():
+    """gan_lab.data is a helper, but its gaussian_samples answers lab 4's sampler TODO."""
+    from gan_lab.audit import _is_disallowed
+
+    assert _is_disallowed("gan_lab.data.gaussian_samples")
+    assert not _is_disallowed("gan_lab.data.latent_noise")
+    assert not _is_disallowed("gan_lab.data")

@@ -75,14 +75,27 @@ def test_the_sampler_stub_is_not_implemented():
         toy_1d.check_get_distribution_sampler(ns["get_distribution_sampler"])
 
 
-def test_gan_lab_data_is_an_allowed_helper():
-    """Is a sampler built on gan_lab.data (a helper the notebook may use) accepted?"""
+def test_gan_lab_data_helpers_are_allowed_but_not_its_answers():
+    """gan_lab.data's noise helper may build a sampler; its gaussian_samples (the answer) may not."""
     ns = notebook("""
+        from gan_lab.data import latent_noise
+        def get_distribution_sampler(mu, sigma):
+            return lambda n: mu + sigma * latent_noise(n, 1)
+    """)
+    toy_1d.check_get_distribution_sampler(ns["get_distribution_sampler"])
+    for source in ("""
         from gan_lab.data import gaussian_samples
         def get_distribution_sampler(mu, sigma):
             return lambda n: gaussian_samples(n, mu, sigma)
-    """)
-    toy_1d.check_get_distribution_sampler(ns["get_distribution_sampler"])
+    """, """
+        def get_distribution_sampler(mu, sigma):
+            def sample(n):
+                from gan_lab.data import gaussian_samples
+                return gaussian_samples(n, mu, sigma)
+            return sample
+    """):
+        with pytest.raises(GradingFailure, match="gan_lab.data.gaussian_samples"):
+            toy_1d.check_get_distribution_sampler(notebook(source)["get_distribution_sampler"])
 
 
 # --------------------------------------------------------------------------- I: the noise

@@ -18,6 +18,8 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
+from gan_lab.grading import seal
+
 # Parts of gan_lab a student may use; anything else in gan_lab answers a TODO.
 ALLOWED_HELPERS = ("gan_lab.data", "gan_lab.device", "gan_lab.tracking", "gan_lab.plotting",
                    "gan_lab.budget", "gan_lab.imaging", "gan_lab.mnist", "gan_lab.minimax")
@@ -58,26 +60,56 @@ def call_student(what: str, fn: Callable, *args, **kwargs):
 
 
 def check(fn: Callable) -> Callable:
-    """Decorator for public checks: quiet, CPU, with the global RNG state restored afterwards."""
+    """Decorator for public checks: quiet, CPU, with the global RNG state restored afterwards.
+
+    A check refuses to run in a kernel whose grading code, builtins or torch were patched, and
+    a check that passes leaves a sealed receipt in the cell's output (see ``seal``).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        changed = seal.tampering()
+        if changed:
+            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            raise GradingFailure(f"the grading code in this kernel was changed ({shown}); no check "
+                                 "can be trusted after that, so this test earns 0")
         with torch.random.fork_rng(devices=[]), quiet():
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+        if seal.is_genuine(fn):
+            points = result if isinstance(result, (int, float)) and not isinstance(result, bool) else None
+            seal.issue_receipt(f"{fn.__module__}.{fn.__qualname__}", points)
+        return result
 
     return wrapper
 
 
 # --------------------------------------------------------------------------- delegation
+@functools.lru_cache(maxsize=1)
+def answer_names() -> frozenset[str]:
+    """Qualified names in gan_lab whose code answers a TODO (the student build's manifest)."""
+    from gan_lab.student_build import MANIFEST
+
+    return frozenset(name for todos in MANIFEST.values() for todo in todos for name in todo.code)
+
+
 def _gan_lab_origin(value: Any) -> str | None:
-    """The gan_lab module ``value`` comes from, when it is a disallowed part of gan_lab."""
+    """Where in gan_lab ``value`` comes from, when that part of gan_lab answers a TODO."""
     if isinstance(value, types.ModuleType):
         module = value.__name__
     else:
         module = getattr(value, "__module__", None) or ""
     if module == "gan_lab" or (module.startswith("gan_lab.") and not module.startswith(ALLOWED_HELPERS)):
         return module
-    return None
+    qualified = f"{module}.{getattr(value, '__qualname__', '')}"
+    return qualified if qualified in answer_names() else None
+
+
+def _imported_answers(names: set[str]) -> list[str]:
+    """Answers imported inside a function body: ``from gan_lab.data import gaussian_samples``
+    leaves both the module and the name among the code's names."""
+    modules = [name for name in names if name.startswith("gan_lab.")]
+    return sorted(f"{module}.{name}" for module in modules for name in names
+                  if f"{module}.{name}" in answer_names())
 
 
 def _code_names(code: types.CodeType) -> set[str]:
@@ -115,6 +147,8 @@ def require_student_code(obj: Any, name: str) -> None:
                 fail(f"{name} must be your own code", "a class built from torch.nn layers",
                      f"a subclass of {origin}.{klass.__name__}")
     for function in _functions_of(target):
+        for answer in _imported_answers(_code_names(function.__code__)):
+            fail(f"{name} must be your own code", "torch and torch.nn only", f"an import of {answer}")
         for global_name in _code_names(function.__code__):
             if global_name not in function.__globals__:
                 continue

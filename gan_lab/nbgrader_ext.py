@@ -1,0 +1,70 @@
+"""Two nbgrader preprocessors that keep one broken submission from costing more than it should.
+
+``nbgrader_config.py`` puts them in place of nbgrader's own:
+
+- ``CrashTolerantExecute``: with nbgrader's Execute, a kernel that dies (``os._exit``, a
+  segmentation fault, the sandbox's memory cap) aborts the whole submission: nbgrader deletes
+  what it graded and records nothing. Here the cell that killed the kernel gets an error saying
+  so, every later cell is marked as not run, and the grades are saved: points earned before the
+  crash stay, and the feedback says what happened.
+- ``DeduplicateIds``: a cell copied in Jupyter keeps its nbgrader metadata, so two cells share a
+  grade_id. nbgrader's preprocessor empties the copy's metadata to ``{}``, which its own
+  metadata check then rejects as an old format, failing the submission. This one removes the
+  metadata instead, so the copy is an ordinary cell; as in nbgrader, the last copy is graded.
+"""
+from __future__ import annotations
+
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+
+
+def _error(ename: str, text: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"])
+
+
+class CrashTolerantExecute(Execute):
+    """nbgrader's Execute, except that a dead kernel ends the run without losing the grades."""
+
+    _died_at = None
+
+    def preprocess_cell(self, cell, resources, index):
+        from nbclient.exceptions import DeadKernelError
+
+        if self._died_at is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [_error("KernelNotRunning", f"not run: the kernel died in cell "
+                                       f"{self._died_at} (see that cell)")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._died_at = index
+            self.log.warning("The kernel died in cell %s; the remaining cells are marked as not run",
+                             index)
+            cell.outputs.append(_error(
+                "DeadKernelError", "the kernel died while running this cell (the process exited, "
+                "crashed, or went over the grader's memory cap); nothing after it could run"))
+            return cell, resources
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._died_at = None
+        return super().preprocess(nb, resources, km)
+
+
+class DeduplicateIds(NbGraderPreprocessor):
+    """Keep the last cell of each grade_id; the earlier copies become ordinary cells."""
+
+    def preprocess(self, nb, resources):
+        seen = set()
+        for cell in reversed(nb.cells):
+            if not (utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell)):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            if grade_id in seen:
+                self.log.warning("Cell with id '%s' exists more than once; grading the last one",
+                                 grade_id)
+                del cell.metadata["nbgrader"]
+            else:
+                seen.add(grade_id)
+        return nb, resources

@@ -1,0 +1,297 @@
+"""The sandboxed grading kernel: student code runs in bubblewrap, cut off from everything else.
+
+nbgrader starts the kernel named ``gan-lab-sandbox`` (see ``nbgrader_config.py``). Its launcher,
+``python -m gan_lab.sandbox -f CONNECTION_FILE``, runs an ordinary IPython kernel inside a
+bubblewrap (``bwrap``) sandbox where:
+
+- there is no network (a private network namespace; the kernel talks to nbgrader over Unix
+  sockets, so the connection must use ``transport = "ipc"``);
+- the only writable places are the submission's own folder (the kernel's working directory)
+  and a private, empty ``/tmp``;
+- the only readable places are the system, Python, the virtual environment, ``gan_lab`` itself
+  and the MNIST source folder: never other submissions, the gradebook or the solutions;
+- memory (address space), CPU time, file size and printed output are capped.
+
+The caps are set with environment variables, read when the kernel starts (defaults in
+``Limits``). ``GAN_LAB_SANDBOX=off`` grades without the sandbox, for trusted notebooks only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+KERNEL_NAME = "gan-lab-sandbox"
+KEY_FD_VARIABLE = "GAN_LAB_SEAL_FD"  # as in gan_lab.grading.seal, which the student build lacks
+_PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+# System files a Python kernel reads; secrets such as /etc/shadow are not among them.
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
+                "/etc/ssl", "/etc/fonts")
+_SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group",
+                 "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types")
+# Variables the kernel inherits; everything else in the grader's environment stays outside.
+_PASSED_ENV = ("LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+               "GAN_LAB_OFFLINE", "GAN_LAB_SMOKE", "GAN_LAB_MNIST_DIR", "PYTHONHASHSEED",
+               "MPLBACKEND")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot run here; the message says what to do."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one grading kernel may use, from ``GAN_LAB_SANDBOX_*`` variables or the defaults."""
+
+    memory_mb: int = 6144      # address space: torch alone maps about 1.5 GiB
+    cpu_seconds: int = 900     # CPU time for the whole notebook
+    file_mb: int = 256         # the largest file the kernel may write
+    output_kb: int = 256       # printed output kept per cell and stream; the rest is dropped
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> "Limits":
+        values = {}
+        for field in dataclasses.fields(cls):
+            name = f"GAN_LAB_SANDBOX_{field.name.upper()}"
+            if name in env:
+                text = env[name]
+                if not text.isdigit() or int(text) < 1:
+                    raise SandboxError(f"{name} must be a positive whole number, got {text!r}")
+                values[field.name] = int(text)
+        return cls(**values)
+
+
+def sandbox_enabled(env=os.environ) -> bool:
+    """Whether grading uses the sandbox: on unless ``GAN_LAB_SANDBOX=off``."""
+    value = env.get("GAN_LAB_SANDBOX", "on").lower()
+    if value not in ("on", "off"):
+        raise SandboxError(f"GAN_LAB_SANDBOX must be 'on' or 'off', got {value!r}")
+    return value == "on"
+
+
+def bwrap_path() -> str:
+    """The bubblewrap executable; a clear error when it is missing or cannot make a sandbox."""
+    import subprocess
+
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxError("bubblewrap (bwrap) is not installed; install it with "
+                           "`apt-get install bubblewrap`, or set GAN_LAB_SANDBOX=off to grade "
+                           "without a sandbox (trusted notebooks only)")
+    probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "--dev", "/dev", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise SandboxError(f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()}); "
+                           "it needs unprivileged user namespaces or root")
+    return path
+
+
+def install_kernelspec(prefix: str = sys.prefix) -> Path:
+    """Write the ``gan-lab-sandbox`` kernelspec into ``prefix`` (the venv); return its folder."""
+    folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    spec = {
+        "argv": [sys.executable, "-m", "gan_lab.sandbox", "-f", "{connection_file}"],
+        "display_name": "Python 3 (gan-lab grading sandbox)",
+        "language": "python",
+        # bwrap does not pass signals on to the kernel: interrupt it with a message instead.
+        "interrupt_mode": "message",
+        "metadata": {"debugger": False},
+    }
+    text = json.dumps(spec, indent=1) + "\n"
+    target = folder / "kernel.json"
+    if not target.exists() or target.read_text() != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return folder
+
+
+def socket_prefix() -> str:
+    """A fresh absolute path prefix for this grading process's kernel sockets.
+
+    Kernels of one nbgrader process run one after another; each process gets its own folder,
+    so parallel graders never share sockets.
+    """
+    import atexit
+
+    folder = Path(tempfile.mkdtemp(prefix="gan-lab-ipc-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return str(folder / "kernel")
+
+
+def require_sandbox() -> str:
+    """For ``nbgrader_config.py``: check bubblewrap, install the kernelspec, return its name."""
+    bwrap_path()
+    install_kernelspec()
+    return KERNEL_NAME
+
+
+# --------------------------------------------------------------------------- the launcher
+def _private_connection(connection_file: Path) -> tuple[Path, Path]:
+    """Move the kernel's Unix sockets into a private folder; nbgrader reaches them by symlink.
+
+    The shared Jupyter runtime folder holds other kernels' connection files and sockets, so it
+    must not be visible inside the sandbox. Returns (private folder, private connection file).
+    """
+    info = json.loads(connection_file.read_text())
+    if info.get("transport") != "ipc":
+        raise SandboxError("the sandboxed kernel has no network, so it needs Unix sockets: set "
+                           'c.KernelManager.transport = "ipc" in nbgrader_config.py')
+    shared_prefix = info["ip"]
+    if not os.path.isabs(shared_prefix):
+        raise SandboxError("the kernel's socket path must be absolute, found "
+                           f"{shared_prefix!r}: set c.KernelManager.ip = gan_lab.sandbox.socket_prefix()")
+    private = Path(tempfile.mkdtemp(prefix="gan-lab-kernel-"))
+    info["ip"] = str(private / "ipc")
+    for port in _PORTS:
+        link = Path(f"{shared_prefix}-{info[port]}")
+        link.unlink(missing_ok=True)
+        link.symlink_to(private / f"ipc-{info[port]}")
+    private_file = private / "connection.json"
+    private_file.write_text(json.dumps(info))
+    return private, private_file
+
+
+def _readable_paths(env) -> list[str]:
+    """Python, the venv, gan_lab and the MNIST source: what the kernel reads besides the system."""
+    import gan_lab
+
+    paths = [sys.base_prefix, sys.prefix, str(Path(gan_lab.__file__).resolve().parent)]
+    mnist = env.get("GAN_LAB_MNIST_DIR")
+    if mnist and Path(mnist).is_dir():
+        paths.append(str(Path(mnist).resolve()))
+    return paths
+
+
+def bwrap_command(bwrap: str, workdir: Path, private: Path, connection: Path, env,
+                  limits: Limits, kernel_args: Sequence[str] = (), key_fd: Optional[int] = None) -> list[str]:
+    """The full ``bwrap ... python -m ipykernel_launcher`` command line for one kernel."""
+    command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+               "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for folder in _SYSTEM_DIRS:
+        command += ["--ro-bind-try", folder, folder]
+    for file in _SYSTEM_FILES:
+        command += ["--ro-bind-try", file, file]
+    for path in _readable_paths(env):
+        command += ["--ro-bind", path, path]
+    command += ["--bind", str(private), str(private), "--bind", str(workdir), str(workdir),
+                "--chdir", str(workdir), "--clearenv",
+                "--setenv", "HOME", "/tmp", "--setenv", "PATH", f"{sys.prefix}/bin:/usr/bin:/bin",
+                "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "IPYTHONDIR", "/tmp/ipython",
+                "--setenv", "GAN_LAB_SANDBOXED", "1",
+                "--setenv", "GAN_LAB_SANDBOX_OUTPUT_KB", str(limits.output_kb)]
+    for name in _PASSED_ENV:
+        if name in env:
+            command += ["--setenv", name, env[name]]
+    if key_fd is not None:
+        command += ["--setenv", KEY_FD_VARIABLE, str(key_fd)]
+    command += [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection),
+                "--IPKernelApp.outstream_class=gan_lab.sandbox.CappedOutStream", *kernel_args]
+    return command
+
+
+def _key_pipe(env) -> Optional[int]:
+    """A pipe holding the receipt key (``GAN_LAB_SEAL_KEY``, hex) for the kernel to read once.
+
+    The key never enters the sandbox's environment or files: the kernel's ``seal.arm()`` reads
+    the pipe and closes it before any student code runs.
+    """
+    key_hex = env.get("GAN_LAB_SEAL_KEY")
+    if not key_hex:
+        return None
+    try:
+        key = bytes.fromhex(key_hex)
+    except ValueError:
+        raise SandboxError("GAN_LAB_SEAL_KEY must be hexadecimal") from None
+    read_end, write_end = os.pipe()
+    os.write(write_end, key)
+    os.close(write_end)
+    os.set_inheritable(read_end, True)
+    return read_end
+
+
+def _apply_limits(limits: Limits) -> None:
+    """Caps inherited by bwrap and the kernel; exceeding them ends the cell, not the grader."""
+    mib = 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mib, limits.memory_mb * mib))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * mib, limits.file_mb * mib))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def launch(connection_file: str, kernel_args: Sequence[str] = (), env=os.environ) -> None:
+    """Replace this process with the sandboxed kernel (the kernelspec's command)."""
+    limits = Limits.from_env(env)
+    bwrap = bwrap_path()
+    private, connection = _private_connection(Path(connection_file))
+    command = bwrap_command(bwrap, Path.cwd().resolve(), private, connection, env, limits,
+                            kernel_args, _key_pipe(env))
+    _apply_limits(limits)
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Jupyter starts kernels with Ctrl-C ignored
+    os.execv(bwrap, command)
+
+
+# --------------------------------------------------------------------------- the output cap
+def _capped_outstream_class():
+    from ipykernel.iostream import OutStream
+
+    class CappedOutStream(OutStream):
+        """An output stream that keeps the first ``GAN_LAB_SANDBOX_OUTPUT_KB`` per cell.
+
+        A notebook that prints without end would otherwise fill the grader's memory and the
+        feedback page; the rest of the cell's output is dropped with a one-line notice.
+        """
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._budget = int(os.environ.get("GAN_LAB_SANDBOX_OUTPUT_KB", "256")) * 1024
+            self._written = 0
+            self._parent_id = None
+
+        def write(self, string: str) -> Optional[int]:
+            parent = getattr(self, "parent_header", {}).get("msg_id")
+            if parent != self._parent_id:
+                self._parent_id, self._written = parent, 0
+            room = self._budget - self._written
+            if room <= 0:
+                return len(string)
+            self._written += len(string)
+            if len(string) > room:
+                note = (f"\n[gan-lab sandbox: output beyond {self._budget // 1024} kB in this cell "
+                        "was dropped]\n")
+                super().write(string[:room] + note)
+                return len(string)
+            return super().write(string)
+
+    return CappedOutStream
+
+
+def __getattr__(name: str):
+    if name == "CappedOutStream":  # ipykernel imports it by name inside the sandbox
+        return _capped_outstream_class()
+    raise AttributeError(name)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2 or args[0] != "-f":
+        print("usage: python -m gan_lab.sandbox -f CONNECTION_FILE [KERNEL ARGS] (started by Jupyter)",
+              file=sys.stderr)
+        return 2
+    try:
+        launch(args[1], args[2:])
+    except SandboxError as error:
+        print(f"gan-lab sandbox: {error}", file=sys.stderr)
+        return 1
+    return 0  # not reached: launch replaces the process
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""A corpus of broken and hostile submissions of the toy_1d lab, each with what it must earn.
+
+Every case starts from the instructor's solutions (8 autograded points: the two samplers 1
+each, the Generator, the Discriminator and decorate_with_diffs 2 each; the lab's written
+answers add 6 points graded by hand, so a page shows "Score: 8.0 / 14.0") and changes one thing. ``points``
+maps each test cell to the score it must get; ``reason`` must appear in the feedback page (or,
+for a submission with no notebook to give feedback on, in the autograde table).
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import uuid
+from typing import Callable
+
+import nbformat
+
+LAB = "toy_1d"
+FULL = {"get-distribution-sampler-tests": 1.0, "get-generator-input-sampler-tests": 1.0,
+        "generator-tests": 2.0, "discriminator-tests": 2.0, "decorate-with-diffs-tests": 2.0}
+ZERO = {cell: 0.0 for cell in FULL}
+
+
+@dataclasses.dataclass
+class Case:
+    student: str
+    what: str
+    change: Callable  # notebook -> notebook, or -> {file name: notebook} for odd file names
+    points: dict
+    reason: str
+
+
+def _cell(notebook, grade_id: str):
+    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def replace(grade_id: str, old: str, new: str) -> Callable:
+    def change(notebook):
+        cell = _cell(notebook, grade_id)
+        assert old in cell.source, (grade_id, old)
+        cell.source = cell.source.replace(old, new)
+        return notebook
+    return change
+
+
+def prepend(code: str) -> Callable:
+    """A new first cell: it runs before everything else the notebook does."""
+    def change(notebook):
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(code))
+        return notebook
+    return change
+
+
+def append_to(grade_id: str, code: str) -> Callable:
+    def change(notebook):
+        _cell(notebook, grade_id).source += "\n" + code
+        return notebook
+    return change
+
+
+def both(*changes: Callable) -> Callable:
+    def change(notebook):
+        for step in changes:
+            notebook = step(notebook)
+        return notebook
+    return change
+
+
+def delete_cell(grade_id: str) -> Callable:
+    def change(notebook):
+        notebook.cells.remove(_cell(notebook, grade_id))
+        return notebook
+    return change
+
+
+def duplicate_cell(grade_id: str) -> Callable:
+    def change(notebook):
+        cell = _cell(notebook, grade_id)
+        twin = copy.deepcopy(cell)
+        twin.id = uuid.uuid4().hex[:8]  # Jupyter's copy and paste gives a new id, same metadata
+        notebook.cells.insert(notebook.cells.index(cell) + 1, twin)
+        return notebook
+    return change
+
+
+def rename(name: str) -> Callable:
+    return lambda notebook: {name: notebook}
+
+
+# A wrong Discriminator (no Sigmoid) that only a patched grader would pass.
+NO_SIGMOID = replace("discriminator", "            nn.Sigmoid(),\n", "")
+PATCH_ALL_CHECKS = prepend(
+    "import gan_lab.grading.toy_1d as grader\n"
+    "for name in dir(grader):\n"
+    "    if name.startswith('check_'):\n"
+    "        setattr(grader, name, lambda *args, **kwargs: None)")
+# Paths a kernel could reach from <course>/autograded/<student>/toy_1d without a sandbox.
+SNOOP = """
+import os, socket
+attempts = {
+    "read another student": lambda: open("../../good/toy_1d/toy_1d.ipynb").read(),
+    "read a submission": lambda: open("../../../submitted/good/toy_1d/toy_1d.ipynb").read(),
+    "read the gradebook": lambda: open("../../../gradebook.db", "rb").read(),
+    "read the solutions": lambda: open("../../../solutions/toy_1d/toy_1d.ipynb").read(),
+    "delete the gradebook": lambda: os.remove("../../../gradebook.db"),
+    "delete a submission": lambda: os.remove("../../../submitted/good/toy_1d/toy_1d.ipynb"),
+    "write the solutions": lambda: open("../../../solutions/toy_1d/extra.py", "w").write("x"),
+    "reach the network": lambda: socket.create_connection(("1.1.1.1", 80), timeout=3),
+}
+for what, attempt in attempts.items():
+    try:
+        attempt()
+        print(f"{what}: ALLOWED")
+    except OSError as error:
+        print(f"{what}: blocked ({type(error).__name__})")
+"""
+
+CASES = [
+    Case("good", "the solutions, untouched", lambda nb: nb, FULL, "Score: 8.0 / 14.0"),
+    Case("infinite_loop", "an infinite loop in decorate_with_diffs",
+         replace("decorate-with-diffs", "    mean = data.mean", "    while True:\n        pass\n    mean = data.mean"),
+         {**FULL, "decorate-with-diffs-tests": 0.0}, "CellTimeoutError"),
+    Case("exception", "get_distribution_sampler raises",
+         replace("get-distribution-sampler", "        return mu + sigma", "        raise ValueError('oops')\n        return mu + sigma"),
+         {**FULL, "get-distribution-sampler-tests": 0.0}, "raised ValueError: oops"),
+    Case("wrong_shape", "the Generator returns (m, 2)",
+         replace("generator", "nn.Linear(hidden_size, output_size),\n        )",
+                 "nn.Linear(hidden_size, output_size + 1),\n        )"),
+         {**FULL, "generator-tests": 0.0}, "Generator"),
+    Case("nan", "the Discriminator outputs NaN",
+         replace("discriminator", "return self.model(x)", "return self.model(x) * float('nan')"),
+         {**FULL, "discriminator-tests": 0.0}, "nan"),
+    Case("deleted_test", "the generator's test cell deleted", delete_cell("generator-tests"),
+         {**FULL, "generator-tests": 0.0}, "Score: 6.0 / 14.0"),
+    Case("edited_test", "the generator's test cell emptied",
+         lambda nb: (setattr(_cell(nb, "generator-tests"), "source", "pass"), nb)[1],
+         FULL, "Score: 8.0 / 14.0"),
+    Case("edited_locked", "a locked set-up cell rewritten to skip the budget",
+         lambda nb: (setattr(next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")
+                                  and not c.metadata["nbgrader"].get("grade") and c.cell_type == "code"),
+                             "source", "print('skipped')"), nb)[1],
+         FULL, "Score: 8.0 / 14.0"),
+    Case("duplicated", "the Discriminator cell duplicated (same grade_id)", duplicate_cell("discriminator"),
+         FULL, "Score: 8.0 / 14.0"),
+    Case("renamed", "the notebook handed in as toy_1d_final.ipynb", rename("toy_1d_final.ipynb"),
+         ZERO, "missing-notebook"),
+    Case("stderr_spam", "200,000 lines on stderr and 20 MB on stdout in a TODO cell",
+         append_to("get-distribution-sampler",
+                   "import sys\nfor i in range(200_000):\n    print('noise', i, file=sys.stderr)\n"
+                   "print('x' * 20_000_000)"),
+         FULL, "Output truncated"),
+    Case("memory", "get_distribution_sampler allocates 100 GB",
+         replace("get-distribution-sampler", "    def sample(n):", "    hog = bytearray(100 * 1024**3)\n    def sample(n):"),
+         {**FULL, "get-distribution-sampler-tests": 0.0}, "MemoryError"),
+    Case("sys_exit", "sys.exit() before the Generator class",
+         replace("generator", "class Generator(nn.Module):", "import sys\nsys.exit(0)\nclass Generator(nn.Module):"),
+         {**FULL, "generator-tests": 0.0}, "name 'Generator' is not defined"),
+    Case("os_exit", "os._exit(1) before the Discriminator class: the kernel dies",
+         replace("discriminator", "class Discriminator(nn.Module):", "import os\nos._exit(1)\nclass Discriminator(nn.Module):"),
+         {**FULL, "discriminator-tests": 0.0, "decorate-with-diffs-tests": 0.0}, "DeadKernelError"),
+    Case("segfault", "a segmentation fault before the Discriminator class",
+         replace("discriminator", "class Discriminator(nn.Module):", "import ctypes\nctypes.string_at(0)\nclass Discriminator(nn.Module):"),
+         {**FULL, "discriminator-tests": 0.0, "decorate-with-diffs-tests": 0.0}, "DeadKernelError"),
+    Case("delegation", "the Generator imported from gan_lab's reference models",
+         lambda nb: (setattr(_cell(nb, "generator"), "source",
+                             "from gan_lab.models.toy1d import ToyGenerator as Generator"), nb)[1],
+         {**FULL, "generator-tests": 0.0}, "must be written in this notebook"),
+    Case("delegation_helper", "the sampler handing back gan_lab.data.gaussian_samples",
+         replace("get-distribution-sampler", "        return mu + sigma * torch.randn(n, 1)",
+                 "        from gan_lab.data import gaussian_samples\n"
+                 "        return gaussian_samples(n, mu, sigma)"),
+         {**FULL, "get-distribution-sampler-tests": 0.0}, "gan_lab.data.gaussian_samples"),
+    Case("patch_checks", "every check replaced by a no-op, with a Discriminator lacking Sigmoid",
+         both(NO_SIGMOID, PATCH_ALL_CHECKS), ZERO, "no receipt from the grading checks"),
+    Case("patch_helper", "gan_lab.grading.core.expect patched to accept anything",
+         both(NO_SIGMOID, prepend("import gan_lab.grading.core\n"
+                                  "gan_lab.grading.core.expect = lambda *args, **kwargs: None")),
+         ZERO, "gan_lab.grading.core.expect"),
+    Case("patch_builtins", "builtins.abs patched to return 0",
+         both(NO_SIGMOID, prepend("import builtins\nbuiltins.abs = lambda x: 0")),
+         ZERO, "builtins.abs"),
+    Case("patch_torch", "torch.allclose patched to accept anything",
+         both(replace("decorate-with-diffs", "** exponent", "** 3"),
+              prepend("import torch\ntorch.allclose = lambda *args, **kwargs: True")),
+         ZERO, "torch.allclose"),
+    Case("snoop", "reads other students' files and the gradebook, deletes files, opens a socket",
+         append_to("get-distribution-sampler", SNOOP), FULL, "read the gradebook: blocked"),
+]

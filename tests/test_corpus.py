@@ -1,0 +1,114 @@
+"""Broken and hostile submissions, graded for real by ``gan-lab autograde --jobs 2``.
+
+One class of 22 toy_1d submissions (tests/corpus.py) goes through nbgrader in sandboxed
+kernels. Each must earn exactly its expected points with its reason in the feedback, leave the
+other students' grades alone, and leave the gradebook, the submissions and the solutions intact.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import course_helpers
+from corpus import CASES, FULL, LAB
+from course_helpers import feedback_text, solutions, submit
+from gan_lab.course import nbgrader, scores
+
+pytestmark = pytest.mark.slow
+BY_STUDENT = {case.student: case for case in CASES}
+
+
+def _gan_lab(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**__import__("os").environ, **course_helpers.KERNEL_ENV}
+    env["PATH"] = str(Path(sys.executable).parent) + ":" + env.get("PATH", "")
+    return subprocess.run([str(Path(sys.executable).parent / "gan-lab"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def graded(course, tmp_path_factory):
+    """The corpus submitted to a copy of the course and graded with two jobs."""
+    root = tmp_path_factory.mktemp("corpus") / "course"
+    shutil.copytree(course, root)
+    base = solutions(root, LAB)
+    for case in CASES:
+        changed = case.change(nbformat.from_dict(nbformat.reads(nbformat.writes(base), as_version=4)))
+        if not isinstance(changed, nbformat.NotebookNode):  # {file name: notebook}
+            for name, notebook in changed.items():
+                path = root / "submitted" / case.student / LAB / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, path)
+        else:
+            submit(root, LAB, case.student, changed)
+    before = {p: p.read_bytes() for p in (root / "solutions").rglob("*") if p.is_file()}
+    before.update({p: p.read_bytes() for p in (root / "submitted").rglob("*") if p.is_file()})
+    done = _gan_lab("autograde", LAB, "--jobs", "2", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root, done.stdout, before
+
+
+@pytest.mark.parametrize("student", list(BY_STUDENT))
+def test_each_submission_earns_exactly_its_points_with_its_reason(graded, student):
+    root, table, _ = graded
+    case = BY_STUDENT[student]
+    got = {c.name: c.score for c in scores(root, LAB, student) if not c.manual}
+    assert got == case.points, (case.what, got)
+    feedback = root / "feedback" / student / LAB / f"{LAB}.html"
+    shown = feedback_text(root, LAB, student) if feedback.exists() else table
+    assert case.reason in shown, (case.what, case.reason)
+
+
+def test_the_sandbox_blocked_every_reach_outside_the_submission(graded):
+    root, _, before = graded
+    text = feedback_text(root, LAB, "snoop")
+    assert not [line for line in text.splitlines() if line.strip().endswith(": ALLOWED")]
+    for what in ("read another student", "read a submission", "read the gradebook",
+                 "read the solutions", "delete the gradebook", "delete a submission",
+                 "write the solutions", "reach the network"):
+        assert f"{what}: blocked" in text, what
+    after = {p: p.read_bytes() for p in before if p.exists()}
+    assert after == before, "a submission or a solution file changed or disappeared"
+
+
+def test_parallel_grading_gives_the_same_scores_as_serial_nbgrader(graded, course, tmp_path):
+    """Plain serial ``nbgrader autograde`` on a copy gives the same raw scores as the 2-job run."""
+    root, _, _ = graded
+    students = ["good", "exception", "os_exit", "patch_checks", "stderr_spam"]
+    serial = tmp_path / "course"
+    shutil.copytree(course, serial)
+    for student in students:
+        shutil.copytree(root / "submitted" / student, serial / "submitted" / student)
+    # strict=False: nbgrader logs the os_exit kernel's death as an error and grades on.
+    nbgrader(serial, "autograde", LAB, "--force", env=course_helpers.KERNEL_ENV, strict=False)
+    for student in students:
+        parallel = {c.name: c.auto for c in scores(root, LAB, student)}
+        assert {c.name: c.auto for c in scores(serial, LAB, student)} == parallel, student
+
+
+def test_the_gradebook_is_intact_and_holds_every_student(graded):
+    root, _, _ = graded
+    with sqlite3.connect(root / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    for case in CASES:  # a row for every test cell of every student, even the crashed ones
+        assert {c.name for c in scores(root, LAB, case.student) if not c.manual} == set(FULL)
+
+
+def test_huge_output_is_capped_in_the_feedback(graded):
+    root, _, _ = graded
+    page = root / "feedback" / "stderr_spam" / LAB / f"{LAB}.html"
+    assert page.stat().st_size < 2_000_000, page.stat().st_size
+
+
+def test_the_table_names_the_seal_and_the_audit_findings(graded):
+    _, table, _ = graded
+    rows = {line.split()[0]: line for line in table.splitlines()[1:] if line.strip()}
+    assert "no receipt" not in rows["good"] and "clean" in rows["good"]
+    for tampered in ("edited_test", "edited_locked", "duplicated", "patch_checks", "delegation"):
+        assert "gan-lab audit" in rows[tampered], rows[tampered]
+    assert "generator-tests" in rows["patch_checks"]  # zeroed by the seal
