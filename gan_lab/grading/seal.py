@@ -20,7 +20,6 @@ static audit (``gan-lab audit``) reports.
 """
 from __future__ import annotations
 
-import builtins
 import hashlib
 import hmac
 import json
@@ -35,6 +34,7 @@ _GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.gra
                     "gan_lab.grading.dcgan", "gan_lab.grading.gan_losses", "gan_lab.grading.toy_1d")
 _WATCHED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init",
                     "torch.optim", "torch.testing", "math", "inspect", "numpy")
+_LOADED_FIRST = ("torch._dynamo", "torchvision")
 _WATCHED_CLASSES = ("torch.Tensor", "torch.nn.Module", "torch.nn.Linear", "torch.nn.Sequential",
                     "torch.nn.BCELoss")  # not optimisers: torch wraps their step() on first use
 
@@ -54,6 +54,10 @@ def _snapshot() -> dict[str, dict[str, Any]]:
     """name -> {attribute: object} for every watched namespace, copied (not referenced)."""
     import importlib
 
+    # torch._dynamo (loaded by torchvision) wraps torch.manual_seed and friends when first
+    # imported; load it before the snapshot, or a notebook's own import would look like tampering.
+    for name in _LOADED_FIRST:
+        importlib.import_module(name)
     shot = {}
     for name in _GRADING_MODULES + _WATCHED_MODULES:
         shot[name] = dict(vars(importlib.import_module(name)))
@@ -107,10 +111,6 @@ def arm(key_fd: Optional[int] = None) -> None:
                        for code in _codes(value)},
         signer=signer,
     )
-
-
-def armed() -> bool:
-    return bool(_state)
 
 
 def tampering() -> list[str]:
@@ -187,5 +187,3 @@ def arm_line() -> str:
     """The kernel start-up line nbgrader_config.py passes so ``arm()`` runs before any cell."""
     return "--IPKernelApp.exec_lines=import gan_lab.grading.seal as _gan_lab_seal; _gan_lab_seal.arm(); del _gan_lab_seal"
 
-
-_ = builtins  # imported first so the snapshot of builtins is taken from the real module
