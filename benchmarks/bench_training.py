@@ -1,6 +1,7 @@
 """Seconds per 60,000-image epoch: the handout's training loop against gan_lab's fast path.
 
     python benchmarks/bench_training.py [--device auto|cpu|cuda] [--steps N] [--data-root data]
+    python benchmarks/bench_training.py --device cpu --models mlp --quality-epochs 225 --seeds 3
 
 Both loops train the same models with the same optimizer settings; only the plumbing differs.
 The handout loop is the course handout's: a torchvision DataLoader (ToTensor then Normalize to [-1, 1], num_workers=0),
@@ -9,10 +10,15 @@ the whole data set on the device, draws noise there, uses fused Adam, reuses the
 G(z) in the G step, skips D's weight gradients in the G step, and reads losses back once per
 epoch (gan_lab.training.train). Each loop is timed over ``--steps`` steps after a warm-up,
 and the time is scaled to 60,000 images (MNIST's training set).
+
+With ``--quality-epochs E`` both loops instead train E epochs of the prepared training set and
+their samples are scored (Fréchet distance, class coverage); ``--seeds N`` repeats that with
+seeds 0..N-1 per loop and says whether the loops differ by more than the seed-to-seed spread.
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -40,8 +46,9 @@ def _sync(device: torch.device) -> None:
 
 
 # --------------------------------------------------------------------------- the handout's loops
-def handout_mlp_steps(loader, device, steps: int) -> tuple[int, nn.Module]:
+def handout_mlp_steps(loader, device, steps: int, seed: int = 0) -> tuple[int, nn.Module]:
     """The MLP handout's main loop body, verbatim in spirit: .item() per step, BCELoss module."""
+    torch.manual_seed(seed)  # weights, noise and the DataLoader's shuffle
     generator = models.MLPGenerator(100, 256, 784).to(device)
     discriminator = models.MLPDiscriminator(784, 256).to(device)
     optim_g = torch.optim.Adam(generator.parameters(), lr=2e-4)
@@ -73,8 +80,9 @@ def handout_mlp_steps(loader, device, steps: int) -> tuple[int, nn.Module]:
     return images, generator
 
 
-def handout_dcgan_steps(loader, device, steps: int) -> tuple[int, nn.Module]:
+def handout_dcgan_steps(loader, device, steps: int, seed: int = 0) -> tuple[int, nn.Module]:
     """The DCGAN notes' loop: G step then D step, Tensor-typed labels, .item() per step."""
+    torch.manual_seed(seed)  # weights, noise and the DataLoader's shuffle
     generator = models.DCGANGenerator(100, 32, 1).to(device)
     discriminator = models.DCGANDiscriminator(32, 1).to(device)
     optim_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -107,8 +115,10 @@ def handout_dcgan_steps(loader, device, steps: int) -> tuple[int, nn.Module]:
 
 
 # --------------------------------------------------------------------------- gan_lab's path
-def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: int) -> tuple[int, nn.Module]:
+def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: int,
+               seed: int = 0) -> tuple[int, nn.Module]:
     """gan_lab.training.train over device-resident data for ``steps`` steps."""
+    torch.manual_seed(seed)  # weights; train() reseeds for the noise, the loader has its own
     if kind == "mlp":
         generator = models.MLPGenerator(100, 256, 784).to(device)
         discriminator = models.MLPDiscriminator(784, 256).to(device)
@@ -119,11 +129,11 @@ def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: 
         betas = (0.5, 0.999)
     optim_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=betas, fused=True)
     optim_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=betas, fused=True)
-    loader = DeviceLoader(images, batch_size=batch_size, seed=0, drop_last=True)
+    loader = DeviceLoader(images, batch_size=batch_size, seed=seed, drop_last=True)
     epochs = -(-steps // len(loader))  # ceil: enough epochs to reach ``steps``
     history = train(generator, discriminator, optim_d, optim_g, loader,
                     lambda n: latent_noise(n, 100, device), TrainConfig(
-                        num_epochs=epochs, max_steps=steps, objective=BCE, seed=0, progress=False))
+                        num_epochs=epochs, max_steps=steps, objective=BCE, seed=seed, progress=False))
     return history.steps * batch_size, generator
 
 
@@ -158,7 +168,13 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default="mlp,dcgan")
     parser.add_argument("--quality-epochs", type=int, default=0,
                         help="train both loops this many epochs and compare sample quality")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="with --quality-epochs: train each loop with seeds 0..N-1 (default: 1)")
     args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds: expected a positive integer, got {args.seeds}")
+    if args.seeds > 1 and not args.quality_epochs:
+        parser.error("--seeds only applies with --quality-epochs (speed alone needs one seed)")
     device = get_device(args.device)
     prepare_mnist(args.data_root, announce=None)
     torch.manual_seed(0)
@@ -183,17 +199,21 @@ def main(argv=None) -> int:
         fast_steps(kind, images, device, 2, batch)
         if args.quality_epochs:  # the same number of epochs both ways, then the same measures
             steps = args.quality_epochs * (len(images) // batch)
-        slow_s, slow_n, slow_g = timed(handout, device, loader, device, steps)
-        fast_s, fast_n, fast_g = timed(fast_steps, device, kind, images, device, steps, batch)
+        slow_s = slow_n = fast_s = fast_n = 0
+        for seed in range(args.seeds):  # time is summed over seeds, quality kept per seed
+            seconds, count, slow_g = timed(handout, device, loader, device, steps, seed)
+            slow_s, slow_n = slow_s + seconds, slow_n + count
+            seconds, count, fast_g = timed(fast_steps, device, kind, images, device, steps, batch, seed)
+            fast_s, fast_n = fast_s + seconds, fast_n + count
+            if args.quality_epochs:
+                for name, generator in (("handout", slow_g), ("gan_lab", fast_g)):
+                    measured = quality(generator, kind, args.data_root, device)
+                    qualities.append((kind, name, seed, measured["frechet_distance"]["value"],
+                                      measured["frechet_distance"]["floor"],
+                                      measured["class_coverage"]["value"]))
         slow_epoch = slow_s / slow_n * EPOCH_IMAGES
         fast_epoch = fast_s / fast_n * EPOCH_IMAGES
         rows.append((kind, batch, steps, slow_epoch, fast_epoch, slow_epoch / fast_epoch))
-        if args.quality_epochs:
-            for name, generator in (("handout", slow_g), ("gan_lab", fast_g)):
-                measured = quality(generator, kind, args.data_root, device)
-                qualities.append((kind, name, measured["frechet_distance"]["value"],
-                                  measured["frechet_distance"]["floor"],
-                                  measured["class_coverage"]["value"]))
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     print(f"device: {name}; torch {torch.__version__}")
     print(f"{'model':<6} {'batch':>5} {'steps':>5} {'handout s/epoch':>16} {'gan_lab s/epoch':>16} {'speed-up':>9}")
@@ -202,10 +222,35 @@ def main(argv=None) -> int:
     print("s/epoch: measured seconds per image x 60,000 (one epoch of MNIST's training set)")
     if qualities:
         print(f"\nquality after {args.quality_epochs} epoch(s) on {len(images):,} training images:")
-        print(f"{'model':<6} {'loop':<8} {'Frechet':>9} {'floor':>7} {'coverage':>9}")
-        for kind, name, fd, floor, coverage in qualities:
-            print(f"{kind:<6} {name:<8} {fd:>9.1f} {floor:>7.1f} {coverage:>9g}")
+        print(f"{'model':<6} {'loop':<8} {'seed':>4} {'Frechet':>9} {'floor':>7} {'coverage':>9}")
+        for kind, name, seed, fd, floor, coverage in qualities:
+            print(f"{kind:<6} {name:<8} {seed:>4} {fd:>9.1f} {floor:>7.1f} {coverage:>9g}")
+        if args.seeds > 1:
+            print_spread(qualities)
     return 0
+
+
+def print_spread(qualities: list[tuple]) -> None:
+    """Mean and seed-to-seed spread per loop, and whether the loops differ by more than noise.
+
+    The loops count as within noise when the difference of their means is at most twice its
+    standard error, sqrt(s_handout^2 / n + s_gan_lab^2 / n), from the seeds' sample std s.
+    """
+    print(f"\n{'model':<6} {'measure':<9} {'handout mean +- std':>22} {'gan_lab mean +- std':>22} "
+          f"{'difference':>11} {'2 x s.e.':>9}  verdict")
+    for kind in dict.fromkeys(row[0] for row in qualities):
+        for column, measure in ((3, "Frechet"), (5, "coverage")):
+            per_loop = {name: [row[column] for row in qualities if row[:2] == (kind, name)]
+                        for name in ("handout", "gan_lab")}
+            means = {name: statistics.mean(values) for name, values in per_loop.items()}
+            stds = {name: statistics.stdev(values) for name, values in per_loop.items()}
+            n = len(per_loop["handout"])
+            difference = means["gan_lab"] - means["handout"]
+            band = 2 * (stds["handout"] ** 2 / n + stds["gan_lab"] ** 2 / n) ** 0.5
+            verdict = "within noise" if abs(difference) <= band else "differs beyond noise"
+            cells = [f"{means[name]:.1f} +- {stds[name]:.1f}" for name in ("handout", "gan_lab")]
+            print(f"{kind:<6} {measure:<9} {cells[0]:>22} {cells[1]:>22} {difference:>+11.1f} "
+                  f"{band:>9.1f}  {verdict}")
 
 
 if __name__ == "__main__":
