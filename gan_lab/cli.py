@@ -86,9 +86,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from gan_lab.metrics import format_table
     from gan_lab.metrics.checkpoint import evaluate_run
 
-    kind, results = evaluate_run(args.run, data_root=args.data_root, n=args.n, seed=args.seed,
-                                 device=args.device)
-    print(f"{args.run} ({kind})")
+    kind, results, weights = evaluate_run(args.run, data_root=args.data_root, n=args.n,
+                                          seed=args.seed, device=args.device)
+    print(f"{args.run} ({kind}, samples from the generator's {weights})")
     print(format_table(results))
     return 0
 

@@ -146,7 +146,9 @@ def _private_connection(connection_file: Path) -> tuple[Path, Path]:
     if not os.path.isabs(shared_prefix):
         raise SandboxError("the kernel's socket path must be absolute, found "
                            f"{shared_prefix!r}: set c.KernelManager.ip = gan_lab.sandbox.socket_prefix()")
-    private = Path(tempfile.mkdtemp(prefix="gan-lab-kernel-"))
+    # Inside the socket prefix's folder, which the grading process removes when it exits
+    # (``socket_prefix``): the launcher replaces itself with bwrap and cannot clean up.
+    private = Path(tempfile.mkdtemp(prefix="gan-lab-kernel-", dir=os.path.dirname(shared_prefix)))
     info["ip"] = str(private / "ipc")
     for port in _PORTS:
         link = Path(f"{shared_prefix}-{info[port]}")

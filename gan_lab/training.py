@@ -176,6 +176,21 @@ class TrainConfig:
 EpochCallback = Callable[[int, History], None]
 
 
+def weight_average(generator: nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel:
+    """An exponential moving average of ``generator``'s weights, for ``train(..., average=)``.
+
+    After each G update the average moves ``1 - decay`` of the way to the new weights, so it
+    spans roughly the last ``1 / (1 - decay)`` steps. Samples from it are steadier than from the
+    last weights, which still wobble with every step's gradient noise. BatchNorm's running
+    statistics are averaged the same way.
+    """
+    if not isinstance(decay, float) or not 0.0 < decay < 1.0:
+        raise ValueError(f"decay must be a float strictly between 0 and 1, got {decay!r}")
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def train(
     generator: nn.Module,
     discriminator: nn.Module,
@@ -189,6 +204,7 @@ def train(
     on_epoch_end: Optional[EpochCallback] = None,
     start_epoch: int = 0,
     history: Optional[History] = None,
+    average: Optional[torch.optim.swa_utils.AveragedModel] = None,
 ) -> History:
     """Alternate D and G updates over ``batches`` for ``config.num_epochs`` epochs.
 
@@ -200,6 +216,7 @@ def train(
         on_epoch_end: called as ``on_epoch_end(epoch, history)`` (logging, checkpoints).
         start_epoch: first epoch number (a resumed run continues its count).
         history: records to append to (a resumed run keeps its earlier steps).
+        average: a ``weight_average(generator, decay)`` updated after every G update.
 
     Returns:
         The history, one entry per G step.
@@ -231,6 +248,8 @@ def train(
             for key in ("d_loss", "d_loss_real", "d_loss_fake", "d_real", "d_fake"):
                 records[key].append(getattr(stats, key))
             records["g_loss"].append(g_loss)
+            if average is not None:
+                average.update_parameters(generator)
             steps_done += 1
             if config.max_steps is not None and steps_done >= config.max_steps:
                 break

@@ -54,16 +54,19 @@ def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None
     """Grade one submission per mistake; each loses exactly its points and shows its reason.
 
     ``mistakes`` maps a student name to (cell grade_id, old text, new text, graded cell,
-    expected points for that cell, a reason that must appear in the feedback).
+    expected points for that cell, a reason that must appear in the feedback). They are graded
+    as an instructor would, by ``gan-lab autograde --jobs 2`` (sandboxed, sealed); every other
+    autograded cell must earn its full points.
     """
+    from gan_lab.autograde import autograde
+
     base = solutions(course, lab)
     for student, (cell, old, new, *_rest) in mistakes.items():
         submit(course, lab, student, edit(base, cell, old, new))
-    submit(course, lab, "reference", base)
-    nbgrader(course, "autograde", lab, "--force")
-    nbgrader(course, "generate_feedback", lab, "--force")
-    full = {c.name: c.score for c in scores(course, lab, "reference")}
+    autograde(course, lab, jobs=2, students=list(mistakes), env=KERNEL_ENV, say=lambda _line: None)
     for student, (_cell, _old, _new, graded_cell, points, reason) in mistakes.items():
-        got = {c.name: c.score for c in scores(course, lab, student)}
+        cells = scores(course, lab, student)
+        full = {c.name: c.score if c.manual else c.max_score for c in cells}
+        got = {c.name: c.score for c in cells}
         assert got == {**full, graded_cell: points}, (student, got)
         assert reason in feedback_text(course, lab, student), (student, reason)

@@ -56,6 +56,7 @@ def test_the_sockets_move_to_a_private_folder_reached_by_symlinks(tmp_path):
     private, private_file = sandbox._private_connection(connection)
     try:
         assert json.loads(private_file.read_text())["ip"] == str(private / "ipc")
+        assert private.parent == tmp_path  # removed with the grader's socket folder at its exit
         for port in ports.values():
             assert os.readlink(tmp_path / f"k-{port}") == str(private / f"ipc-{port}")
     finally:

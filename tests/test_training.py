@@ -6,7 +6,7 @@ from gan_lab import models
 from gan_lab.data import DeviceLoader, uniform_noise
 from gan_lab.objectives import BCE, BCE_WITH_LOGITS, LEAST_SQUARES
 from gan_lab.training import (History, TrainConfig, discriminator_step, generator_step,
-                              progress_enabled, train)
+                              progress_enabled, train, weight_average)
 
 
 def _mlp_pair(device="cpu"):
@@ -99,6 +99,28 @@ def test_loop_is_seeded():
         return train(g, d, d_opt, g_opt, loader, lambda n: torch.randn(n, 8),
                      TrainConfig(num_epochs=2, seed=5, progress=False))["g_loss"]
     assert once() == once()
+
+
+def test_weight_average_follows_every_g_update_by_its_decay():
+    """Does the average start at G's first updated weights, then move (1 - decay) per G step?"""
+    g, d, d_opt, g_opt = _mlp_pair()
+    average = weight_average(g, 0.75)
+    seen = []
+    g_opt.register_step_post_hook(lambda *_: seen.append(_snapshot(g)))
+    train(g, d, d_opt, g_opt, [torch.rand(4, 784)] * 3, lambda n: torch.randn(n, 8),
+          TrainConfig(num_epochs=1, progress=False), average=average)
+    assert len(seen) == 3 and average.n_averaged.item() == 3
+    expected = seen[0]
+    for weights in seen[1:]:
+        expected = [0.75 * e + 0.25 * w for e, w in zip(expected, weights)]
+    for got, want, last in zip(average.module.parameters(), expected, g.parameters()):
+        assert torch.allclose(got, want, atol=1e-7) and not torch.equal(got, last)
+
+
+@pytest.mark.parametrize("decay", [0.0, 1.0, 1, "0.9"])
+def test_weight_average_rejects_a_decay_outside_0_1(decay):
+    with pytest.raises(ValueError, match="decay must be a float strictly between 0 and 1"):
+        weight_average(torch.nn.Linear(2, 2), decay)
 
 
 def test_on_epoch_end_is_called_per_epoch():

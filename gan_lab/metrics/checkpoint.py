@@ -21,8 +21,11 @@ def find_checkpoint(run: str | Path) -> Path:
 
 
 def evaluate_run(run: str | Path, *, data_root: str | Path = "data", n: int | None = None,
-                 seed: int = 0, device: str = "auto") -> tuple[str, dict]:
-    """(kind, results) for the run's last checkpoint.
+                 seed: int = 0, device: str = "auto") -> tuple[str, dict, str]:
+    """(kind, results, which weights) for the run's last checkpoint.
+
+    Samples come from the generator's weight average where the run kept one ("weight
+    average"), else from its last weights ("last weights").
 
     Image GANs: ``n`` samples (default: half the real test split, so the floor compares two
     real halves of the same size) against the real test digits at the generator's resolution.
@@ -30,18 +33,19 @@ def evaluate_run(run: str | Path, *, data_root: str | Path = "data", n: int | No
     """
     from gan_lab.data import mnist_tensors
     from gan_lab.device import get_device
-    from gan_lab.runs import build_recipe, load_checkpoint
+    from gan_lab.runs import build_recipe, load_checkpoint, sampling_weights
 
     state = load_checkpoint(find_checkpoint(run))
     torch_device = get_device(device)
     recipe = build_recipe(state["kind"], torch_device)
-    recipe.generator.load_state_dict(state["generator"])
+    recipe.generator.load_state_dict(sampling_weights(state))
     recipe.generator.eval()
+    weights = "last weights" if state.get("generator_average") is None else "weight average"
     generator = torch.Generator(torch_device).manual_seed(seed)
     if recipe.image_shape is None:
         with torch.no_grad():
             samples = recipe.generator(recipe.noise(n or 10_000, generator))
-        return state["kind"], evaluate_toy(samples.flatten().cpu().numpy(), seed=seed)
+        return state["kind"], evaluate_toy(samples.flatten().cpu().numpy(), seed=seed), weights
     real, _ = mnist_tensors(data_root, train=False, image_size=recipe.image_shape[-1])
     count = n or len(real) // 2
     fakes = []
@@ -49,4 +53,4 @@ def evaluate_run(run: str | Path, *, data_root: str | Path = "data", n: int | No
         for start in range(0, count, 500):
             z = recipe.noise(min(500, count - start), generator)
             fakes.append(recipe.generator(z).reshape(-1, *recipe.image_shape).cpu())
-    return state["kind"], evaluate_images(torch.cat(fakes), real, seed=seed)
+    return state["kind"], evaluate_images(torch.cat(fakes), real, seed=seed), weights
