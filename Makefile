@@ -44,7 +44,7 @@ demo: data sandbox
 	@echo "Open the logs with: $(BIN)/tensorboard --logdir runs"
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 student-build: $(STAMP)
 	$(BIN)/gan-lab student-build --out dist/student

@@ -10,6 +10,9 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"  # holds the hidden tests: n
 # (gan_lab.budget), so no cell needs long; the limit catches infinite loops in student code.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# A cell's printed lines arrive in as many chunks as the kernel happened to flush, which varies
+# with load; merged into one output per stream, the same notebook grades to the same feedback.
+c.Execute.coalesce_streams = True
 
 # Student code runs in a bubblewrap sandbox (gan_lab/sandbox.py): no network, writes only to its
 # own submission folder, cannot see other submissions, the gradebook or the solutions, and has

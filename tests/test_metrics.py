@@ -69,6 +69,17 @@ def test_classifier_shapes():
     assert model.features(x).shape == (3, 128) and model(x).shape == (3, 10)
 
 
+def test_scoring_leaves_the_global_rng_alone(digits):
+    """Does measuring samples mid-run leave the training run's random stream where it was?"""
+    images = digits[0][:40]
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    load_classifier(WEIGHTS_PATH)  # not the cached copy: build the model afresh
+    evaluate_images(images, images)
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_missing_weights_error_says_how_to_rebuild(tmp_path):
     """Does a missing weights file fail with the command that rebuilds it?"""
     with pytest.raises(FileNotFoundError, match="python -m gan_lab.metrics.train_classifier"):

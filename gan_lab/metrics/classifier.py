@@ -106,7 +106,10 @@ def _shipped_classifier(device: str) -> MnistClassifier:
 
 def _load(path: str | Path, device: str | torch.device) -> MnistClassifier:
     payload = read_weights(path)
-    model = MnistClassifier()
+    # The layers' random initialisation, overwritten at once, must not advance the global RNG:
+    # scoring samples in the middle of a training run would otherwise change the rest of the run.
+    with torch.random.fork_rng(devices=[]):
+        model = MnistClassifier()
     model.load_state_dict({name: tensor.float() for name, tensor in payload["state_dict"].items()})
     model.metadata = payload.get("metadata", {})
     return model.to(device).eval().requires_grad_(False)
