@@ -1,6 +1,7 @@
 """Seconds per 60,000-image epoch: the handout's training loop against gan_lab's fast path.
 
     python benchmarks/bench_training.py [--device auto|cpu|cuda] [--steps N] [--data-root data]
+    python benchmarks/bench_training.py --device cuda --json speed.json     (what gpu_check runs)
     python benchmarks/bench_training.py --device cpu --models mlp --quality-epochs 225 --seeds 3
 
 Both loops train the same models with the same optimizer settings; only the plumbing differs.
@@ -10,6 +11,12 @@ the whole data set on the device, draws noise there, uses fused Adam, reuses the
 G(z) in the G step, skips D's weight gradients in the G step, and reads losses back once per
 epoch (gan_lab.training.train). Each loop is timed over ``--steps`` steps after a warm-up,
 and the time is scaled to 60,000 images (MNIST's training set).
+
+Beside plain gan_lab, each fast-path switch set of ``--fast`` (``gan_lab.fastpath``) that can
+work on the device is timed too: by default on a GPU the MLP with ``graph`` and with
+``compile``, the DCGAN with ``bf16,channels_last`` and with ``compile``; none on a CPU. The
+fast paths run ``--fast-steps`` steps (default 1,000 on a GPU), so a graph's capture and a
+compilation are paid once inside the time, as in a real run, without swamping it.
 
 With ``--quality-epochs E`` both loops instead train E epochs of the prepared training set and
 their samples are scored (Fréchet distance, class coverage); ``--seeds N`` repeats that with
@@ -32,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_lab import models  # noqa: E402
 from gan_lab.data import DeviceLoader, latent_noise, mnist_tensors  # noqa: E402
-from gan_lab.device import get_device  # noqa: E402
+from gan_lab.device import get_device, synchronize  # noqa: E402
+from gan_lab.fastpath import FastPath, FastPathError  # noqa: E402
 from gan_lab.mnist import prepare_mnist  # noqa: E402
 from gan_lab.objectives import BCE  # noqa: E402
 from gan_lab.training import TrainConfig, train  # noqa: E402
@@ -41,8 +49,11 @@ EPOCH_IMAGES = 60_000
 
 
 def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    synchronize(device)
+
+
+# Fast-path switch sets timed by default, per model, on a GPU (on a CPU: none).
+DEFAULT_FAST_ON_CUDA = {"mlp": ("graph", "compile"), "dcgan": ("bf16,channels_last", "compile")}
 
 
 # --------------------------------------------------------------------------- the handout's loops
@@ -116,7 +127,7 @@ def handout_dcgan_steps(loader, device, steps: int, seed: int = 0) -> tuple[int,
 
 # --------------------------------------------------------------------------- gan_lab's path
 def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: int,
-               seed: int = 0) -> tuple[int, nn.Module]:
+               seed: int = 0, fast: FastPath = FastPath()) -> tuple[int, nn.Module]:
     """gan_lab.training.train over device-resident data for ``steps`` steps."""
     torch.manual_seed(seed)  # weights; train() reseeds for the noise, the loader has its own
     if kind == "mlp":
@@ -133,7 +144,8 @@ def fast_steps(kind: str, images: torch.Tensor, device, steps: int, batch_size: 
     epochs = -(-steps // len(loader))  # ceil: enough epochs to reach ``steps``
     history = train(generator, discriminator, optim_d, optim_g, loader,
                     lambda n: latent_noise(n, 100, device), TrainConfig(
-                        num_epochs=epochs, max_steps=steps, objective=BCE, seed=seed, progress=False))
+                        num_epochs=epochs, max_steps=steps, objective=BCE, seed=seed, progress=False,
+                        fast=fast))
     return history.steps * batch_size, generator
 
 
@@ -170,6 +182,13 @@ def main(argv=None) -> int:
                         help="train both loops this many epochs and compare sample quality")
     parser.add_argument("--seeds", type=int, default=1,
                         help="with --quality-epochs: train each loop with seeds 0..N-1 (default: 1)")
+    parser.add_argument("--fast", action="append", metavar="SWITCHES",
+                        help="a fast-path switch set to time beside plain gan_lab, e.g. 'graph' or "
+                             "'bf16,channels_last' (repeatable; default: per model on a GPU, none "
+                             "on a CPU; 'none' times no switch set)")
+    parser.add_argument("--fast-steps", type=int, default=None,
+                        help="steps per fast-path measurement (default: 1,000 on CUDA, --steps on the CPU)")
+    parser.add_argument("--json", metavar="PATH", help="also write the speed table as JSON")
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds: expected a positive integer, got {args.seeds}")
@@ -178,7 +197,15 @@ def main(argv=None) -> int:
     device = get_device(args.device)
     prepare_mnist(args.data_root, announce=None)
     torch.manual_seed(0)
-    rows, qualities = [], []
+    qualities, speed = [], []
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+
+    def save_json() -> None:  # after every row, so a run cut short still leaves its rows
+        if args.json:
+            import json
+
+            Path(args.json).write_text(json.dumps({"device": name, "torch": torch.__version__,
+                                                   "rows": speed}, indent=2))
     for kind in args.models.split(","):
         batch = 128 if kind == "mlp" else 64
         steps = args.steps or (200 if device.type == "cuda" else (60 if kind == "mlp" else 8))
@@ -213,12 +240,24 @@ def main(argv=None) -> int:
                                       measured["class_coverage"]["value"]))
         slow_epoch = slow_s / slow_n * EPOCH_IMAGES
         fast_epoch = fast_s / fast_n * EPOCH_IMAGES
-        rows.append((kind, batch, steps, slow_epoch, fast_epoch, slow_epoch / fast_epoch))
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+        speed.append({"model": kind, "loop": "handout", "batch": batch, "steps": steps,
+                      "seconds_per_epoch": slow_epoch, "speedup": 1.0})
+        speed.append({"model": kind, "loop": "gan_lab", "batch": batch, "steps": steps,
+                      "seconds_per_epoch": fast_epoch, "speedup": slow_epoch / fast_epoch})
+        save_json()
+        if not args.quality_epochs:
+            for switches in fast_variants(args.fast, kind, device):
+                speed.append(time_fast_path(kind, images, device, batch, switches, slow_epoch,
+                                            args.fast_steps or (1000 if device.type == "cuda" else steps)))
+                save_json()
     print(f"device: {name}; torch {torch.__version__}")
-    print(f"{'model':<6} {'batch':>5} {'steps':>5} {'handout s/epoch':>16} {'gan_lab s/epoch':>16} {'speed-up':>9}")
-    for kind, batch, steps, slow, fast, ratio in rows:
-        print(f"{kind:<6} {batch:>5} {steps:>5} {slow:>16.2f} {fast:>16.2f} {ratio:>8.1f}x")
+    print(f"{'model':<6} {'batch':>5} {'loop':<28} {'steps':>5} {'s/epoch':>9} {'vs handout':>11}")
+    for row in speed:
+        seconds = "failed" if row["seconds_per_epoch"] is None else f"{row['seconds_per_epoch']:.3f}"
+        ratio = "" if row["speedup"] is None else f"{row['speedup']:.1f}x"
+        print(f"{row['model']:<6} {row['batch']:>5} {row['loop']:<28} {row['steps']:>5} {seconds:>9} {ratio:>11}")
+        if row.get("error"):
+            print(f"       {row['loop']}: {row['error']}")
     print("s/epoch: measured seconds per image x 60,000 (one epoch of MNIST's training set)")
     if qualities:
         print(f"\nquality after {args.quality_epochs} epoch(s) on {len(images):,} training images:")
@@ -228,6 +267,32 @@ def main(argv=None) -> int:
         if args.seeds > 1:
             print_spread(qualities)
     return 0
+
+
+def fast_variants(requested, kind: str, device: torch.device) -> list[str]:
+    """The switch sets to time for ``kind``: the requested ones, else the defaults on a GPU."""
+    if requested:
+        return [text for text in requested if text != "none"]
+    return list(DEFAULT_FAST_ON_CUDA[kind]) if device.type == "cuda" else []
+
+
+def time_fast_path(kind: str, images: torch.Tensor, device: torch.device, batch: int, switches: str,
+                   handout_epoch: float, steps: int) -> dict:
+    """One fast-path row; a switch set that is refused or breaks is reported, not fatal."""
+    row = {"model": kind, "loop": f"gan_lab+{switches}", "batch": batch, "steps": steps,
+           "seconds_per_epoch": None, "speedup": None}
+    try:
+        fast = FastPath.parse(switches)
+        seconds, count, _ = timed(fast_steps, device, kind, images, device, steps, batch, 0, fast)
+    except FastPathError as exc:
+        row["error"] = f"refused: {exc}"
+        return row
+    except Exception as exc:  # a fast path that breaks on this device is a finding, not a crash
+        row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return row
+    row["seconds_per_epoch"] = seconds / count * EPOCH_IMAGES
+    row["speedup"] = handout_epoch / row["seconds_per_epoch"]
+    return row
 
 
 def print_spread(qualities: list[tuple]) -> None:

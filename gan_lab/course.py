@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
+from gan_lab.labcode import student_source
 
 REPO = Path(__file__).resolve().parent.parent
-_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
-_HIDDEN = re.compile(r"^\s*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\s*$\n?", re.S | re.M)
 
 
 class CourseError(RuntimeError):
@@ -48,10 +45,11 @@ def nbgrader(course_dir: Path, *args: str, env: dict[str, str] | None = None,
 
 def solution_submission(source: Path, destination: Path) -> None:
     """The instructor's solutions as a student would hand them in: markers and hidden tests gone."""
+    import nbformat
+
     notebook = nbformat.read(source, as_version=4)
     for cell in notebook.cells:
-        text = _HIDDEN.sub("", cell.source)
-        cell.source = "\n".join(line for line in text.splitlines() if not _MARKERS.match(line)).rstrip()
+        cell.source = student_source(cell.source)
     destination.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, destination)
 
@@ -97,6 +95,8 @@ def sample_submission(solved, release, unfinished: int):
 
     ``unfinished`` indexes the code TODO cells (0 = first, -1 = last).
     """
+    import nbformat
+
     notebook = nbformat.reads(nbformat.writes(solved), as_version=4)  # a deep copy
     index = _code_solution_cells(notebook)[unfinished]
     grade_id = notebook.cells[index].metadata["nbgrader"]["grade_id"]
@@ -125,6 +125,8 @@ def course_demo(course_dir: Path, *, kernel_env: dict[str, str] | None = None,
     """
     import shutil
     import time
+
+    import nbformat
 
     if course_dir.exists():
         shutil.rmtree(course_dir)

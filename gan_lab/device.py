@@ -158,3 +158,18 @@ def get_device(preference: str | torch.device = "auto") -> torch.device:
             f"device {preference!r} was asked for, but only {torch.cuda.device_count()} GPU(s) exist"
         )
     return device
+
+
+def supports_bf16(device: torch.device) -> bool:
+    """Whether bfloat16 autocast runs natively on ``device``: every CPU build, GPUs from Ampere on."""
+    if device.type == "cpu":
+        return True
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    return False
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the work queued on ``device`` (a no-op on the CPU); for honest wall-clock timing."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -230,6 +230,7 @@ class RunResult:
     last_checkpoint: Path
     samples_path: Path
     seconds: float
+    fast: str = "none"  # the fast-path switches the run trained with
 
 
 def run(
@@ -245,15 +246,22 @@ def run(
     data_root: str | Path = "data",
     progress: Optional[bool] = None,
     log_graph: bool = True,
+    fast: Optional[str] = None,
 ) -> RunResult:
-    """Train ``kind`` with TensorBoard logs, a checkpoint per epoch and a final sample grid."""
+    """Train ``kind`` with TensorBoard logs, a checkpoint per epoch and a final sample grid.
+
+    ``fast``: fast-path switches (``gan_lab.fastpath``), e.g. "graph" or "bf16,channels_last";
+    None picks the fastest measured for ``kind`` on the device, "none" turns them all off.
+    """
     from gan_lab.device import get_device
+    from gan_lab.fastpath import FastPath, fastest
 
     torch_device = get_device(device)
+    fast_path = fastest(kind, torch_device) if fast is None else FastPath.parse(fast)
     torch.manual_seed(seed)  # model initialisation is part of the seeded run
     recipe = build_recipe(kind, torch_device)
     options = {"epochs": epochs or recipe.num_epochs, "batch_size": batch_size or recipe.batch_size,
-               "seed": seed, "max_steps": max_steps, "data_root": str(data_root)}
+               "seed": seed, "max_steps": max_steps, "data_root": str(data_root), "fast": str(fast_path)}
     logdir = Path(logdir)
     checkpoints = logdir / "checkpoints"
     checkpoints.mkdir(parents=True, exist_ok=True)
@@ -321,7 +329,7 @@ def run(
             save_checkpoint(path, recipe, epoch, hist, loader, options, average)
 
     config = TrainConfig(num_epochs=options["epochs"], max_steps=max_steps,
-                         objective=recipe.objective, seed=None, progress=progress)
+                         objective=recipe.objective, seed=None, progress=progress, fast=fast_path)
     started = time.perf_counter()
     threads = torch.get_num_threads()
     if recipe.cpu_threads is not None and torch_device.type == "cpu":
@@ -336,7 +344,7 @@ def run(
         torch.set_num_threads(threads)
     seconds = time.perf_counter() - started
     samples_path = write_samples(recipe, z_fixed, logdir / "samples.png", sampler)
-    return RunResult(history, logdir, last, samples_path, seconds)
+    return RunResult(history, logdir, last, samples_path, seconds, str(fast_path))
 
 
 def write_samples(recipe: Recipe, z: torch.Tensor, path: Path, generator: Optional[nn.Module] = None) -> Path:
@@ -395,6 +403,10 @@ def add_commands(commands, positive_int) -> None:
     train_cmd.add_argument("--max-steps", type=positive_int, help="stop after this many steps in total")
     train_cmd.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
     train_cmd.add_argument("--data-root", default="data", help="MNIST folder (default: data)")
+    train_cmd.add_argument("--fast", metavar="SWITCHES",
+                           help="speed-ups: 'none' or a comma list of graph, bf16, channels_last, "
+                                "compile (default: the fastest measured for KIND on the device; "
+                                "none on a CPU)")
     train_cmd.set_defaults(func=_cmd_train)
 
     sample_cmd = commands.add_parser(
@@ -412,9 +424,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     logdir = args.logdir or f"runs/{args.kind}"
     result = run(args.kind, logdir=logdir, epochs=args.epochs, batch_size=args.batch_size,
                  device=args.device, seed=args.seed, max_steps=args.max_steps, resume=args.resume,
-                 data_root=args.data_root)
+                 data_root=args.data_root, fast=args.fast)
     h = result.history
-    print(f"trained {args.kind}: {h.steps} steps in {result.seconds:.1f} s; last d_loss "
+    print(f"trained {args.kind}: {h.steps} steps in {result.seconds:.1f} s (fast path: "
+          f"{result.fast}); last d_loss "
           f"{h.last('d_loss', 20):.4f}, g_loss {h.last('g_loss', 20):.4f}")
     print(f"TensorBoard logs: {result.logdir}   (tensorboard --logdir {result.logdir})")
     print(f"checkpoint: {result.last_checkpoint}")

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Optional
 import torch
 from torch import nn
 
+from gan_lab.fastpath import FastPath, autocast
 from gan_lab.objectives import BCE, Objective
 
 Tensor = torch.Tensor
@@ -73,6 +74,8 @@ def discriminator_step(
     z: Tensor,
     objective: Objective = BCE,
     prepare: Callable[[Tensor], Tensor] = identity,
+    *,
+    autocast_dtype: Optional[torch.dtype] = None,
 ) -> StepStats:
     """(1) Update D: maximise log D(x) + log(1 - D(G(z))), i.e. minimise the real + fake terms.
 
@@ -80,12 +83,16 @@ def discriminator_step(
         real: a batch of real samples.
         z: generator input for the fake batch.
         prepare: maps a batch to D's input (the 1-D toy turns a batch into one feature row).
+        autocast_dtype: run both networks under autocast to this dtype (the ``bf16`` fast
+            path); the losses are computed in float32 from their outputs either way.
     """
-    fake = generator(z)
-    real_out = discriminator(prepare(real))
-    # detach(): D's loss must not send gradients into G; this step only updates D, and without
-    # it G's .grad would fill up with gradients pointing the wrong way.
-    fake_out = discriminator(prepare(fake.detach()))
+    with autocast(real.device, autocast_dtype):
+        fake = generator(z)
+        real_out = discriminator(prepare(real))
+        # detach(): D's loss must not send gradients into G; this step only updates D, and
+        # without it G's .grad would fill up with gradients pointing the wrong way.
+        fake_out = discriminator(prepare(fake.detach()))
+    real_out, fake_out = real_out.float(), fake_out.float()
     d_loss_real = objective.real_term(real_out)
     d_loss_fake = objective.fake_term(fake_out)
     d_loss = d_loss_real + d_loss_fake
@@ -107,6 +114,7 @@ def generator_step(
     prepare: Callable[[Tensor], Tensor] = identity,
     *,
     fake: Optional[Tensor] = None,
+    autocast_dtype: Optional[torch.dtype] = None,
 ) -> Tensor:
     """(2) Update G: maximise log D(G(z)) (the non-saturating loss), D's weights untouched.
 
@@ -114,18 +122,23 @@ def generator_step(
         z: fresh generator input, or
         fake: G's output from the D step, still attached to G's graph (saves one forward
             pass of G; the PyTorch DCGAN example trains this way).
+        autocast_dtype: as in ``discriminator_step``.
     """
     if (z is None) == (fake is None):
         raise ValueError("generator_step needs exactly one of z and fake")
+    device = (z if fake is None else fake).device
     if fake is None:
-        fake = generator(z)
+        with autocast(device, autocast_dtype):
+            fake = generator(z)
     # Gradients flow through D to reach G, but D's own weight gradients are never used here:
     # freezing D skips computing them and leaves D's .grad as the D step left it.
     frozen = [p for p in discriminator.parameters() if p.requires_grad]
     for p in frozen:
         p.requires_grad_(False)
     try:
-        g_loss = objective.generator_loss(discriminator(prepare(fake)))
+        with autocast(device, autocast_dtype):
+            fake_out = discriminator(prepare(fake))
+        g_loss = objective.generator_loss(fake_out.float())
         optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
     finally:
@@ -163,6 +176,7 @@ class TrainConfig:
     objective: Objective = BCE
     seed: Optional[int] = 0
     progress: Optional[bool] = None  # None: progress_enabled()
+    fast: FastPath = FastPath()  # speed-ups (gan_lab.fastpath); refused where they cannot work
 
     def __post_init__(self):
         for name in ("num_epochs", "d_steps", "g_steps"):
@@ -171,6 +185,11 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.max_steps is not None and (not isinstance(self.max_steps, int) or self.max_steps < 1):
             raise ValueError(f"max_steps must be a positive integer or None, got {self.max_steps!r}")
+        if not isinstance(self.fast, FastPath):
+            raise ValueError(f"fast must be a gan_lab.fastpath.FastPath, got {self.fast!r}")
+        if self.fast.graph and (self.d_steps, self.g_steps, self.reuse_fakes) != (1, 1, True):
+            raise ValueError("fast path 'graph' captures one D step and one G step that reuses "
+                             "its G(z); it needs d_steps=1, g_steps=1 and reuse_fakes=True")
 
 
 EpochCallback = Callable[[int, History], None]
@@ -223,8 +242,17 @@ def train(
     """
     from tqdm.auto import tqdm
 
+    from gan_lab.cuda_graph import STAT_KEYS, GraphedStep
+
+    fast = config.fast
+    fast.check(next(generator.parameters()).device, generator, discriminator)
+    run_g, run_d = fast.prepare(generator, discriminator)
+    dtype = fast.autocast_dtype
     if config.seed is not None and start_epoch == 0:
         torch.manual_seed(config.seed)
+    graphed = (GraphedStep(run_g, run_d, d_optimizer, g_optimizer, noise, config.objective, prepare, dtype)
+               if fast.graph else None)
+    graph_shape = None  # a CUDA graph replays one batch shape: the first batch's
     history = history if history is not None else History()
     show = progress_enabled() if config.progress is None else config.progress
     steps_done = history.steps
@@ -233,21 +261,29 @@ def train(
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.num_epochs}", disable=not show,
                    leave=False, file=sys.stderr)
         for batch in bar:
-            real = batch[0] if isinstance(batch, (tuple, list)) else batch
-            stats = None
-            for _ in range(config.d_steps):
-                stats = discriminator_step(generator, discriminator, d_optimizer, real,
-                                           noise(len(real)), config.objective, prepare)
-            for g_index in range(config.g_steps):
-                if g_index == 0 and config.reuse_fakes:
-                    g_loss = generator_step(generator, discriminator, g_optimizer, None,
-                                            config.objective, prepare, fake=stats.fake)
-                else:
-                    g_loss = generator_step(generator, discriminator, g_optimizer,
-                                            noise(len(real)), config.objective, prepare)
-            for key in ("d_loss", "d_loss_real", "d_loss_fake", "d_real", "d_fake"):
-                records[key].append(getattr(stats, key))
-            records["g_loss"].append(g_loss)
+            real = fast.layout(batch[0] if isinstance(batch, (tuple, list)) else batch)
+            if graphed is not None:
+                graph_shape = graph_shape or real.shape
+                if real.shape != graph_shape:
+                    continue  # the last, shorter batch: a graph replays fixed shapes
+                values = graphed.step(real)
+                for index, key in enumerate(STAT_KEYS):
+                    records[key].append(values[index])
+            else:
+                stats = None
+                for _ in range(config.d_steps):
+                    stats = discriminator_step(run_g, run_d, d_optimizer, real, noise(len(real)),
+                                               config.objective, prepare, autocast_dtype=dtype)
+                for g_index in range(config.g_steps):
+                    if g_index == 0 and config.reuse_fakes:
+                        g_loss = generator_step(run_g, run_d, g_optimizer, None, config.objective,
+                                                prepare, fake=stats.fake, autocast_dtype=dtype)
+                    else:
+                        g_loss = generator_step(run_g, run_d, g_optimizer, noise(len(real)),
+                                                config.objective, prepare, autocast_dtype=dtype)
+                for key in ("d_loss", "d_loss_real", "d_loss_fake", "d_real", "d_fake"):
+                    records[key].append(getattr(stats, key))
+                records["g_loss"].append(g_loss)
             if average is not None:
                 average.update_parameters(generator)
             steps_done += 1

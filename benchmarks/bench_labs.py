@@ -1,0 +1,226 @@
+"""Each solved lab, run as a student runs it, at the student's budget: wall time and quality.
+
+    python benchmarks/bench_labs.py --device cpu                 every lab in a Jupyter kernel
+    python benchmarks/bench_labs.py --device cuda --mode process every lab in a plain process
+    python benchmarks/bench_labs.py --lab toy_1d --out runs/bench-labs
+
+A lab is the instructor's solution with its markers and hidden tests taken out (what a student
+who solved every TODO hands in), executed top to bottom with the notebook's own folder
+(``notebooks/<lab>/``) as the working directory and nothing shrunk: not under autograde, not
+in smoke mode. ``--mode kernel`` (the default) runs it in a real Jupyter kernel through
+nbclient and keeps the executed notebook; ``--mode process`` runs its code cells in order in
+one plain Python process, for machines without Jupyter (the GPU check's): figures are saved
+as PNGs, and where IPython is missing, ``display`` is one that saves figures and prints
+everything else.
+
+Printed per lab: the wall time, the line saying where MNIST came from, and every
+``Sample quality:`` line the notebook printed. ``--json PATH`` writes the same as JSON.
+This is a benchmark, not a test: a lab that fails is reported and the rest still run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+LABS = ("mlp_gan", "gan_losses", "dcgan", "toy_1d")
+QUALITY_PREFIX = "Sample quality:"
+DATA_MARKERS = ("MNIST offline", "MNIST downloaded", "MNIST from", "MNIST ready", "MNIST:")
+
+
+def lab_source(lab: str) -> Path:
+    return REPO / "solutions" / lab / f"{lab}.ipynb"
+
+
+# --------------------------------------------------------------------------- one lab, one process
+def _display_for(figures: Path):
+    """A stand-in for ``IPython.display.display`` where IPython is missing: saves figures as
+    PNGs and prints everything else. (Not put into ``sys.modules``: matplotlib would take a
+    fake IPython module for a running IPython.)"""
+    counter = {"n": 0}
+
+    def display(*objects, **_):
+        for obj in objects:
+            if hasattr(obj, "savefig"):
+                counter["n"] += 1
+                obj.savefig(figures / f"display_{counter['n']:02d}.png", dpi=80)
+            else:
+                print(repr(obj))
+
+    return display
+
+
+_IPYTHON_DISPLAY_IMPORT = "from IPython.display import display"
+
+
+def run_in_process(lab: str, figures: Path) -> int:
+    """Execute the lab's code cells in this process; 1 at the first failing cell."""
+    import traceback
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gan_lab.labcode import code_cells
+
+    figures.mkdir(parents=True, exist_ok=True)
+    namespace = {"__name__": "__main__"}
+    try:
+        import IPython.display  # noqa: F401
+        has_ipython = True
+    except ImportError:
+        has_ipython = False
+        namespace["display"] = _display_for(figures)
+        print("(IPython is not installed here: display() saves figures and prints the rest)")
+    os.chdir(REPO / "notebooks" / lab)
+    for index, source in code_cells(lab_source(lab)):
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+                 and (has_ipython or line.strip() != _IPYTHON_DISPLAY_IMPORT)]
+        try:
+            exec(compile("\n".join(lines), f"<{lab} cell {index}>", "exec"), namespace)
+        except Exception:
+            print(f"cell {index} failed:", file=sys.stderr)
+            traceback.print_exc()
+            return 1
+        finally:
+            for number in plt.get_fignums():
+                plt.figure(number).savefig(figures / f"cell{index:02d}_{number}.png", dpi=80)
+            plt.close("all")
+        sys.stdout.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------- one lab, a kernel
+def run_in_kernel(lab: str, executed: Path) -> tuple[int, str]:
+    """Execute the solved lab in a Jupyter kernel; (exit status, its printed output)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    from gan_lab.course import solution_submission
+
+    solution_submission(lab_source(lab), executed)
+    notebook = nbformat.read(executed, as_version=4)
+    client = NotebookClient(notebook, timeout=None, kernel_name="python3",
+                            resources={"metadata": {"path": str(REPO / "notebooks" / lab)}})
+    status = 0
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        status = 1
+        print(str(exc).splitlines()[-1] if str(exc) else "a cell failed", file=sys.stderr)
+    finally:
+        nbformat.write(notebook, executed)
+    printed = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                printed.append(output.get("text", ""))
+            elif output.get("output_type") == "error":
+                printed.append(f"{output.get('ename')}: {output.get('evalue')}\n")
+    return status, "".join(printed)
+
+
+# --------------------------------------------------------------------------- the benchmark
+def summarise(lab: str, status: int, seconds: float, output: str) -> dict:
+    lines = output.splitlines()
+    return {
+        "lab": lab,
+        "status": "ok" if status == 0 else "failed",
+        "seconds": round(seconds, 1),
+        "data": next((line for line in lines if line.startswith(DATA_MARKERS)), ""),
+        "quality": [line for line in lines if line.startswith(QUALITY_PREFIX)],
+        "tail": "" if status == 0 else "\n".join(lines[-12:]),
+    }
+
+
+def child_env(device: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+           "MPLBACKEND": "Agg", "GAN_LAB_NO_PROGRESS": "1", "PYTHONUNBUFFERED": "1"}
+    for name in ("NBGRADER_EXECUTION", "GAN_LAB_SMOKE"):  # the student's budget, never smoke
+        env.pop(name, None)
+    if device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
+def bench_lab(lab: str, mode: str, device: str, out: Path, timeout: float) -> dict:
+    started = time.perf_counter()
+    if mode == "process":
+        command = [sys.executable, __file__, "--run-one", lab, "--out", str(out)]
+        try:
+            done = subprocess.run(command, env=child_env(device), capture_output=True, text=True,
+                                  timeout=timeout)
+            status, output = done.returncode, done.stdout + done.stderr
+        except subprocess.TimeoutExpired as exc:
+            status = 124
+            output = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            output += f"\ntimed out after {timeout:.0f} s"
+    else:
+        os.environ.update(child_env(device))
+        status, output = run_in_kernel(lab, out / f"{lab}.executed.ipynb")
+    return summarise(lab, status, time.perf_counter() - started, output)
+
+
+def format_table(results: list[dict], machine: str) -> str:
+    rows = [f"machine: {machine}", f"{'lab':<11} {'status':<7} {'wall s':>7}  data / quality"]
+    for result in results:
+        rows.append(f"{result['lab']:<11} {result['status']:<7} {result['seconds']:>7.1f}  {result['data']}")
+        rows.extend(f"{'':<27}  {line}" for line in result["quality"])
+        if result["tail"]:
+            rows.extend(f"{'':<27}  | {line}" for line in result["tail"].splitlines())
+    return "\n".join(rows)
+
+
+def machine_name(device: str) -> str:
+    import torch
+
+    if device == "cuda":
+        return f"{torch.cuda.get_device_name(0)}; torch {torch.__version__}"
+    return f"CPU, {os.cpu_count()} cores; torch {torch.__version__}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cpu hides any GPU from the lab; cuda needs one (default: cpu)")
+    parser.add_argument("--mode", choices=("kernel", "process"), default="kernel")
+    parser.add_argument("--lab", action="append", choices=LABS, help="a lab (repeatable; default: all)")
+    parser.add_argument("--out", default="runs/bench-labs", help="executed notebooks and figures")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per lab (default: 1800)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--run-one", choices=LABS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    if args.run_one:
+        return run_in_process(args.run_one, out / args.run_one)
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            print("bench_labs: --device cuda, but no CUDA GPU is usable here", file=sys.stderr)
+            return 1
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for lab in args.lab or LABS:
+        result = bench_lab(lab, args.mode, args.device, out, args.timeout)
+        results.append(result)
+        print(f"{lab}: {result['status']} in {result['seconds']:.1f} s", flush=True)
+    table = format_table(results, machine_name(args.device))
+    print(table)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine_name(args.device), "mode": args.mode,
+                                               "labs": results}, indent=2))
+    return 0 if all(result["status"] == "ok" for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
