@@ -13,8 +13,10 @@ epoch (gan_lab.training.train). Each loop is timed over ``--steps`` steps after 
 and the time is scaled to 60,000 images (MNIST's training set).
 
 Beside plain gan_lab, each fast-path switch set of ``--fast`` (``gan_lab.fastpath``) that can
-work on the device is timed too: by default on a GPU the MLP with ``graph`` and with
-``compile``, the DCGAN with ``bf16,channels_last`` and with ``compile``; none on a CPU. The
+work on the device is timed too: by default on a GPU the MLP with ``graph`` and
+``graph,compile``, the DCGAN with ``bf16,channels_last``, ``graph``, ``graph,bf16`` and
+``graph,bf16,channels_last``; none on a CPU. (``compile`` alone was slower than plain gan_lab
+on an H200 for both models, compilation included: benchmarks/RESULTS.md.) The
 fast paths run ``--fast-steps`` steps (default 1,000 on a GPU), so a graph's capture and a
 compilation are paid once inside the time, as in a real run, without swamping it.
 
@@ -53,7 +55,8 @@ def _sync(device: torch.device) -> None:
 
 
 # Fast-path switch sets timed by default, per model, on a GPU (on a CPU: none).
-DEFAULT_FAST_ON_CUDA = {"mlp": ("graph", "compile"), "dcgan": ("bf16,channels_last", "compile")}
+DEFAULT_FAST_ON_CUDA = {"mlp": ("graph", "graph,compile"),
+                       "dcgan": ("bf16,channels_last", "graph", "graph,bf16", "graph,bf16,channels_last")}
 
 
 # --------------------------------------------------------------------------- the handout's loops

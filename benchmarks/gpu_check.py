@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Optional
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # gan_lab, without an install
 PY = sys.executable
 # Test files holding tests marked ``cuda``; tests/test_gpu_check.py checks the list is complete.
 CUDA_TEST_FILES = ("tests/test_data.py", "tests/test_device.py", "tests/test_fastpath.py",
@@ -74,8 +75,8 @@ def plan(out: Path, work: Path, quick: bool) -> list[Step]:
     if quick:
         steps.append(Step("cuda-tests", tests + ["-x"], 60))
         steps.append(Step("bench-training", bench + ["--steps", "50", "--fast-steps", "300",
-                                                    "--fast", "graph", "--fast", "bf16"], 60))
-        steps.append(Step("labs", labs + ["--lab", "mlp_gan", "--timeout", "50"], 50))
+                                                    "--fast", "graph", "--fast", "graph,bf16"], 60))
+        steps.append(Step("labs", labs + ["--lab", "toy_1d", "--timeout", "50"], 50))
         runs = {"mlp": 600, "dcgan": 300}
     else:
         steps.append(Step("cuda-tests", tests, 90))

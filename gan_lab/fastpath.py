@@ -14,7 +14,8 @@
 - ``channels_last``: convolution weights and image batches in NHWC layout, which the GPU's
   tensor-core kernels read without a transpose. Only for models with convolutions.
 - ``compile``: ``torch.compile`` on G and D (kernels fused by Inductor). The first steps pay
-  the compilation, so it helps long runs only.
+  the compilation, so it helps long runs only. With ``graph``, the warm-up steps before the
+  capture compile, and the graph then replays Inductor's fused kernels.
 
 A switch that cannot work where training runs (a CUDA graph on a CPU, bf16 on a GPU without
 it, channels_last on a model without convolutions) raises ``FastPathError`` saying why; it is
@@ -77,10 +78,6 @@ class FastPath:
         if self.graph and device.type != "cuda":
             raise FastPathError(f"graph: CUDA graphs record and replay GPU work, but training runs "
                                 f"on {device}; drop 'graph' or train on a GPU")
-        if self.graph and self.compile:
-            raise FastPathError("graph and compile: pick one; a CUDA graph of compiled code "
-                                "captures Inductor's own launches, which torch.compile's "
-                                "mode='reduce-overhead' already does")
         if self.bf16 and not supports_bf16(device):
             raise FastPathError(f"bf16: {device} has no native bfloat16 (GPUs have it from Ampere, "
                                 "compute capability 8.0, on); drop 'bf16'")

@@ -72,12 +72,6 @@ def test_graph_on_a_cpu_is_refused_with_the_reason():
         FastPath(graph=True).check(torch.device("cpu"), g, d)
 
 
-def test_graph_and_compile_together_are_refused():
-    g, d, *_ = _mlp()
-    with pytest.raises(FastPathError, match="pick one"):
-        FastPath(graph=True, compile=True).check(torch.device("cuda"), g, d)
-
-
 def test_channels_last_on_a_model_without_convolutions_is_refused():
     g, d, *_ = _mlp()
     with pytest.raises(FastPathError, match="generator \\(MLPGenerator\\) has no convolution"):
@@ -211,3 +205,14 @@ def test_run_with_the_fastest_path_on_cuda_trains_and_resumes(mnist_root, tmp_pa
                   data_root=mnist_root, progress=False, log_graph=False,
                   resume=first.last_checkpoint)
     assert resumed.history.steps > first.history.steps
+
+
+@pytest.mark.cuda
+def test_graph_of_compiled_models_trains_on_cuda():
+    """The warm-up steps compile; the captured graph then replays Inductor's kernels."""
+    images = (torch.rand(64, 1, 28, 28) * 2 - 1).cuda()
+    history = _train(_mlp("cuda", fused=True), images, FastPath(graph=True, compile=True), 12)
+    plain = _train(_mlp("cuda", fused=True), images, FastPath(), 2)
+    assert history.steps == 12
+    assert history["d_loss"][:2] == pytest.approx(plain["d_loss"][:2], rel=1e-3)
+    assert all(map(lambda x: x == x, history["d_loss"] + history["g_loss"]))

@@ -101,20 +101,22 @@ def test_loop_is_seeded():
     assert once() == once()
 
 
-def test_weight_average_follows_every_g_update_by_its_decay():
-    """Does the average start at G's first updated weights, then move (1 - decay) per G step?"""
+def test_weight_average_follows_every_g_update_by_its_warmed_up_decay():
+    """Does the average start at G's first updated weights, then move (1 - d) per G step, with
+    d = min(decay, (1 + n) / (10 + n)) after n updates?"""
     g, d, d_opt, g_opt = _mlp_pair()
     average = weight_average(g, 0.75)
     seen = []
     g_opt.register_step_post_hook(lambda *_: seen.append(_snapshot(g)))
-    train(g, d, d_opt, g_opt, [torch.rand(4, 784)] * 3, lambda n: torch.randn(n, 8),
+    train(g, d, d_opt, g_opt, [torch.rand(4, 784)] * 40, lambda n: torch.randn(n, 8),
           TrainConfig(num_epochs=1, progress=False), average=average)
-    assert len(seen) == 3 and average.n_averaged.item() == 3
+    assert len(seen) == 40 and average.n_averaged.item() == 40
     expected = seen[0]
-    for weights in seen[1:]:
-        expected = [0.75 * e + 0.25 * w for e, w in zip(expected, weights)]
+    for n, weights in enumerate(seen[1:], start=1):
+        decay = min(0.75, (1 + n) / (10 + n))  # 0.18 after the first update; 0.75 from n = 26
+        expected = [decay * e + (1 - decay) * w for e, w in zip(expected, weights)]
     for got, want, last in zip(average.module.parameters(), expected, g.parameters()):
-        assert torch.allclose(got, want, atol=1e-7) and not torch.equal(got, last)
+        assert torch.allclose(got, want, atol=1e-6) and not torch.equal(got, last)
 
 
 @pytest.mark.parametrize("decay", [0.0, 1.0, 1, "0.9"])
