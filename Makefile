@@ -3,6 +3,7 @@
 # make test   set up and run the whole test suite
 # make student-build   one student wheel per lab in dist/student/<lab>/ (no grading/, no
 #             code that answers that lab's or a later lab's TODOs)
+# make gpu-check   the whole GPU verification into runs/gpu-check/gpu-check.md (needs a GPU)
 #
 # Each creates .venv when it is missing. A second run does no set-up work: the stamp file
 # .venv/.installed is newer than pyproject.toml until the dependencies change.
@@ -15,7 +16,7 @@ STAMP  := $(VENV)/.installed
 SHARED_MNIST := ../shared/data/mnist/raw
 MNIST_SOURCE := $(if $(GAN_LAB_MNIST_DIR),$(GAN_LAB_MNIST_DIR),$(if $(wildcard $(SHARED_MNIST)/*),$(SHARED_MNIST),))
 
-.PHONY: demo test setup sandbox data doctor student-build clean
+.PHONY: demo test setup sandbox data doctor student-build gpu-check clean
 
 setup: $(STAMP) sandbox
 
@@ -45,6 +46,10 @@ demo: data sandbox
 
 test: setup
 	$(BIN)/python -m pytest --durations=15
+
+# The whole GPU verification (benchmarks/gpu_check.py); stops at once without a GPU.
+gpu-check: $(STAMP)
+	$(BIN)/python benchmarks/gpu_check.py --out runs/gpu-check $(if $(MNIST_SOURCE),--mnist-dir $(MNIST_SOURCE),)
 
 student-build: $(STAMP)
 	$(BIN)/gan-lab student-build --out dist/student
