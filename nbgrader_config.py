@@ -41,6 +41,10 @@ c.Autograde.autograde_preprocessors = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata"]
+# Feedback shows each check's result and message, never the hidden tests themselves.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "gan_lab.nbgrader_ext.HideHiddenTests"]
 # LimitOutput keeps the feedback readable when a cell prints without end.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50

@@ -1,7 +1,7 @@
 """Submissions graded per minute by ``gan-lab autograde`` with 1 job and with N jobs.
 
 Builds a throwaway course, hands in the instructor's solutions as ``--students`` students, grades
-the class once per job count (sandboxed kernels, receipts checked, no feedback), and prints
+the class once per job count (sandboxed kernels, the re-check, no feedback), and prints
 submissions per minute with the speed-up over 1 job. Every run must give every student full
 marks, or the numbers mean nothing and the script stops.
 

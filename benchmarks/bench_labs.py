@@ -10,8 +10,8 @@ who solved every TODO hands in), executed top to bottom with the notebook's own 
 in smoke mode. ``--mode kernel`` (the default) runs it in a real Jupyter kernel through
 nbclient and keeps the executed notebook; ``--mode process`` runs its code cells in order in
 one plain Python process, for machines without Jupyter (the GPU check's): figures are saved
-as PNGs, and where IPython is missing, ``display`` is one that saves figures and prints
-everything else.
+as PNGs, and ``display`` is one that saves figures and prints everything else (IPython may be
+missing there).
 
 Printed per lab: the wall time, the line saying where MNIST came from, and every
 ``Sample quality:`` line the notebook printed. ``--json PATH`` writes the same as JSON.
@@ -41,9 +41,9 @@ def lab_source(lab: str) -> Path:
 
 # --------------------------------------------------------------------------- one lab, one process
 def _display_for(figures: Path):
-    """A stand-in for ``IPython.display.display`` where IPython is missing: saves figures as
-    PNGs and prints everything else. (Not put into ``sys.modules``: matplotlib would take a
-    fake IPython module for a running IPython.)"""
+    """``IPython.display.display`` for a plain process (where IPython may be missing): saves
+    figures as PNGs and prints everything else. (Not put into ``sys.modules``: matplotlib would
+    take a fake IPython module for a running IPython.)"""
     counter = {"n": 0}
 
     def display(*objects, **_):
@@ -72,18 +72,11 @@ def run_in_process(lab: str, figures: Path) -> int:
     from gan_lab.labcode import code_cells
 
     figures.mkdir(parents=True, exist_ok=True)
-    namespace = {"__name__": "__main__"}
-    try:
-        import IPython.display  # noqa: F401
-        has_ipython = True
-    except ImportError:
-        has_ipython = False
-        namespace["display"] = _display_for(figures)
-        print("(IPython is not installed here: display() saves figures and prints the rest)")
+    namespace = {"__name__": "__main__", "display": _display_for(figures)}
     os.chdir(REPO / "notebooks" / lab)
     for index, source in code_cells(lab_source(lab)):
         lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
-                 and (has_ipython or line.strip() != _IPYTHON_DISPLAY_IMPORT)]
+                 and line.strip() != _IPYTHON_DISPLAY_IMPORT]
         try:
             exec(compile("\n".join(lines), f"<{lab} cell {index}>", "exec"), namespace)
         except Exception:

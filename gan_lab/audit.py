@@ -5,6 +5,12 @@ and tells the instructor nothing. This audit reads each submission beside the re
 and ``ast`` only, no code runs) and reports what a grader would want to look at: missing,
 deleted, duplicated or edited cells, changed grading metadata, answers delegated to the parts of
 gan_lab that solve the TODOs, and code that reaches for the grader, the interpreter or the system.
+
+Code that touches the grader itself (``gan_lab.grading``, ``sys.modules``, ``gc``, ``ctypes``,
+stack frames, or function internals such as ``__code__`` and closure cells) is its own kind,
+``touches-grader``: ``gan-lab autograde`` holds such a submission's points for review
+(``HOLD_KINDS``). Other suspicious code (``os.system``, ``exec``, files outside the folder) is
+reported, not held.
 """
 from __future__ import annotations
 
@@ -19,22 +25,35 @@ import nbformat
 from gan_lab.grading.core import ALLOWED_HELPERS, answer_names
 
 KINDS = ("missing-notebook", "deleted-cell", "duplicate-cell", "edited-locked-cell",
-         "changed-metadata", "delegation", "suspicious-code", "unparseable")
+         "changed-metadata", "delegation", "touches-grader", "suspicious-code", "unparseable")
+HOLD_KINDS = ("touches-grader",)  # findings that hold a submission's points for review
 _FLAGS = ("grade", "solution", "locked", "task", "points")  # what nbgrader grades by
 
+# Dotted names (and everything under them) that reach the grader or the interpreter's own
+# bookkeeping: ``touches-grader`` findings, which hold the points.
+_GRADER = {
+    "gan_lab.grading": "uses the grader (gan_lab.grading)",
+    "sys.modules": "touches sys.modules",
+    "gc": "walks the interpreter's objects (gc)",
+    "ctypes": "reaches into memory (ctypes)",
+    "sys._getframe": "reads stack frames (sys._getframe)",
+    "inspect.currentframe": "reads stack frames (inspect.currentframe)",
+    "inspect.stack": "reads stack frames (inspect.stack)",
+    "inspect.getouterframes": "reads stack frames (inspect.getouterframes)",
+}
+# Attributes that open up a function or a frame: swapping code, closure cells, globals.
+_INTERNALS = {"__code__", "__closure__", "cell_contents", "__globals__", "__wrapped__",
+              "__defaults__", "__kwdefaults__", "f_back", "f_globals", "f_locals", "f_builtins",
+              "tb_frame", "gi_frame", "cr_frame"}
 # Dotted names (and everything under them) a solution has no business touching.
 _SUSPICIOUS = {
-    "gan_lab.grading": "uses the grader (gan_lab.grading)",
     "builtins": "touches builtins",
-    "sys.modules": "touches sys.modules",
     "sys.exit": "can end the kernel (sys.exit)",
     "os._exit": "can end the kernel (os._exit)",
     "os.system": "runs a shell command (os.system)",
     "subprocess": "runs processes (subprocess)",
     "socket": "opens network connections (socket)",
     "importlib": "imports by name (importlib)",
-    "gc": "walks the interpreter's objects (gc)",
-    "ctypes": "reaches into memory (ctypes)",
 }
 _SUSPICIOUS_NAMES = {  # builtins, when not shadowed by an import
     "__builtins__": "touches __builtins__", "__import__": "imports by name (__import__)",
@@ -148,12 +167,20 @@ class _SolutionScan(ast.NodeVisitor):
         self.modules, self.names = modules, names
         self.delegation: set[tuple[int, str]] = set()
         self.suspicious: set[tuple[int, str]] = set()
+        self.grader: set[tuple[int, str]] = set()
+
+    def _flag(self, name: str, line: int, text) -> bool:
+        """Record ``name`` (a dotted name) if it reaches the grader or is suspicious."""
+        for table, found in ((_GRADER, self.grader), (_SUSPICIOUS, self.suspicious)):
+            for prefix, why in table.items():
+                if _under(name, prefix):
+                    found.add((line, text(why)))
+                    return True
+        return False
 
     def _check_module(self, line: int, module: str, how: str) -> None:
-        for prefix, why in _SUSPICIOUS.items():
-            if _under(module, prefix):
-                self.suspicious.add((line, f"{how} {module}: {why}"))
-                return
+        if self._flag(module, line, lambda why: f"{how} {module}: {why}"):
+            return
         if _is_disallowed(module):
             self.delegation.add((line, f"{how} {module}"))
 
@@ -175,10 +202,12 @@ class _SolutionScan(ast.NodeVisitor):
         # Only the outermost attribute of a chain is checked, so a.b.c is reported once.
         shown = ".".join(parts)
         full = ".".join([self.names.get(parts[0], parts[0]), *parts[1:]])
-        for prefix, why in _SUSPICIOUS.items():
-            if _under(full, prefix):
-                self.suspicious.add((node.lineno, f"{why}: {shown}"))
-                return
+        internals = [part for part in parts[1:] if part in _INTERNALS]
+        if internals:
+            self.grader.add((node.lineno, f"opens up a function or frame ({internals[0]}): {shown}"))
+            return
+        if self._flag(full, node.lineno, lambda why: f"{why}: {shown}"):
+            return
         module = self.modules.get(parts[0], "gan_lab" if parts[0] == "gan_lab" else None)
         if module and not parts[-1].startswith("__"):
             module = ".".join([module, *parts[1:]])
@@ -187,10 +216,7 @@ class _SolutionScan(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in self.names:
-            full = self.names[node.id]
-            for prefix, why in _SUSPICIOUS.items():
-                if _under(full, prefix):
-                    self.suspicious.add((node.lineno, f"{why}: {node.id}"))
+            self._flag(self.names[node.id], node.lineno, lambda why: f"{why}: {node.id}")
         elif node.id in _SUSPICIOUS_NAMES:
             self.suspicious.add((node.lineno, _SUSPICIOUS_NAMES[node.id]))
 
@@ -226,6 +252,10 @@ class _SolutionScan(ast.NodeVisitor):
             if target and target[0] in self.names:
                 self.suspicious.add((node.lineno, f"{name} on {'.'.join(target)}: "
                                                   f"patches an imported module"))
+        if name in ("getattr", "setattr", "delattr", "hasattr") and len(node.args) > 1 \
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value in _INTERNALS:
+            self.grader.add((node.lineno, f"{name}(..., {node.args[1].value!r}): opens up a function "
+                                          "or frame"))
         if name in _OPENERS and isinstance(first, ast.Constant) and isinstance(first.value, str) \
                 and _outside_working_dir(first.value):
             self.suspicious.add((node.lineno, f"{name}({first.value!r}): a path outside "
@@ -254,7 +284,8 @@ def _scan(name: str, source: str, modules: dict, names: dict) -> list[Finding]:
     scan = _SolutionScan(modules, names)
     scan.visit(tree)
     findings = []
-    for kind, issues in (("delegation", scan.delegation), ("suspicious-code", scan.suspicious)):
+    for kind, issues in (("delegation", scan.delegation), ("touches-grader", scan.grader),
+                         ("suspicious-code", scan.suspicious)):
         if issues:
             listed = "; ".join(f"line {line} {what}" for line, what in sorted(issues))
             findings.append(Finding(kind, name, f"cell {name}: {listed}"))

@@ -5,18 +5,24 @@ with its own kernel (sandboxed by ``nbgrader_config.py``). ``--jobs N`` runs N u
 they share the gradebook, which SQLite keeps consistent (each unit writes one submission's rows
 in short transactions, waiting up to a minute for the others).
 
-After the units, and outside any kernel, each graded notebook is checked for the sealed receipts
-that genuine checks leave (``gan_lab.grading.seal``): a test cell that nbgrader scored without
-one, or with a score its receipt does not back, is set to 0 in the gradebook (a manual score the
-instructor sees in formgrader) and the reason is written into the cell for the feedback. Then
-``gan-lab audit`` findings are listed for review, and feedback is generated.
+After the units, and outside any kernel, every test cell that nbgrader scored above 0 is
+re-checked (``gan_lab.recheck``): its hidden check runs again in a fresh sandboxed process that
+loaded the genuine checks before the student's definitions. A cell keeps its points only when
+both runs agree; otherwise it is set to what the re-check awards (0 for a failed check) in the
+gradebook, as a manual score the instructor sees in formgrader, and the reason is written into
+the cell for the feedback. Then ``gan-lab audit`` runs: a submission whose code reaches for the
+grader or the interpreter's internals has its autograded points held (see ``holds``) until the
+instructor releases them. Feedback is generated last.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
-import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +31,6 @@ from typing import Callable, Optional, Sequence
 import nbformat
 
 from gan_lab.course import CourseError, autograded_points, nbgrader, scores
-from gan_lab.grading import seal
 
 LEDGER = "gan-lab-overrides.json"  # the cells this command zeroed, so a re-grade can undo it
 
@@ -35,6 +40,10 @@ class Override:
     cell: str
     score: float
     reason: str
+    kind: str = "GradingRecheckError"  # how the feedback page names it
+
+
+HELD = "HeldForReview"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +56,8 @@ class Graded:
     overrides: tuple[Override, ...]
     findings: tuple[str, ...]  # kinds of audit finding to review (see ``gan-lab audit``)
     problem: str = ""  # why nbgrader could not grade it, when it could not
+    recheck_seconds: float = 0.0  # the out-of-kernel re-check's wall time
+    held: str = ""  # why its points are held for review ("" when they are not)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -83,34 +94,59 @@ def _check_course(course_dir: Path, lab: str, students: Optional[Sequence[str]])
     return present
 
 
-# --------------------------------------------------------------------------- receipts
+# --------------------------------------------------------------------------- the re-check
 def _test_cells(notebook) -> dict[str, object]:
     """grade_id -> cell for the autograded code cells (the tests)."""
     return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in notebook.cells
             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")}
 
 
-def verify_receipts(notebook, cell_scores: dict[str, float], key: bytes) -> list[Override]:
-    """The test cells whose score no genuine check backs, with the score they deserve."""
+RECHECK_TIMEOUT_S = 300
+
+
+def run_recheck(graded_path: Path, grade_ids: list[str], env: dict[str, str]) -> dict[str, dict] | None:
+    """The re-check's verdicts for ``grade_ids`` of one graded notebook (None: no valid report)."""
+    from gan_lab.recheck import parse_report
+    from gan_lab.sandbox import run_isolated
+
+    with tempfile.TemporaryDirectory(prefix="gan-lab-recheck-") as work, \
+            tempfile.TemporaryFile(mode="w+") as report:
+        shutil.copy(graded_path, Path(work) / "submission.ipynb")
+        os.chmod(Path(work) / "submission.ipynb", 0o644)
+        try:
+            run_isolated([sys.executable, "-m", "gan_lab.recheck", "--report-fd", str(report.fileno()),
+                          "submission.ipynb", *grade_ids], Path(work), env={**os.environ, **env},
+                         pass_fds=[report.fileno()], timeout=RECHECK_TIMEOUT_S)
+        except subprocess.TimeoutExpired:  # no verdict in time, so no trust
+            return None
+        report.seek(0)
+        return parse_report(report.read(), grade_ids)
+
+
+def recheck_overrides(notebook, graded_path: Path, cell_scores: dict[str, float],
+                      env: dict[str, str]) -> list[Override]:
+    """The test cells whose nbgrader score the out-of-kernel re-check does not back."""
+    ids = [grade_id for grade_id, cell in _test_cells(notebook).items()
+           if cell_scores.get(grade_id) and "BEGIN HIDDEN TESTS" in cell.source]
+    if not ids:
+        return []
+    verdicts = run_recheck(graded_path, ids, env)
+    if verdicts is None:
+        return [Override(grade_id, 0.0, "the re-check of this test outside the notebook gave no valid "
+                         "report (its process was stopped or its report was written to by the "
+                         "submission's code), so this test earns 0") for grade_id in ids]
     overrides = []
-    for grade_id, cell in _test_cells(notebook).items():
-        score = cell_scores.get(grade_id)
-        if not score or "check_" not in cell.source:  # nothing earned, or no check to back it
-            continue
-        found = seal.receipts(cell.get("outputs", []))
-        genuine = [r for r in found if seal.valid_receipt(r, key)
-                   and str(r["check"]).rsplit(".", 1)[-1] in cell.source]
-        if not genuine:
-            why = ("a forged receipt" if found else "no receipt") + " from the grading checks"
-            overrides.append(Override(grade_id, 0.0, f"{score:g} point(s) came with {why}: the "
-                                      "check did not run as written (the grader was replaced or "
-                                      "bypassed in this kernel), so this test earns 0"))
-            continue
-        numbers = [r["result"] for r in genuine if isinstance(r.get("result"), (int, float))]
-        if numbers and abs(numbers[-1] - score) > 1e-9:
-            overrides.append(Override(grade_id, float(min(numbers[-1], score)),
-                                      f"the check awarded {numbers[-1]:g} point(s) but the cell "
-                                      f"reported {score:g}, so it earns {min(numbers[-1], score):g}"))
+    for grade_id in ids:
+        verdict, score = verdicts[grade_id], cell_scores[grade_id]
+        if not verdict["passed"]:
+            overrides.append(Override(grade_id, 0.0, f"{score:g} point(s) in the notebook, but the "
+                                      "genuine check, re-run outside the notebook on your definitions, "
+                                      f"failed: {verdict['message']}; the notebook's result cannot be "
+                                      "trusted, so this test earns 0"))
+        elif verdict["points"] is not None and verdict["points"] < score - 1e-9:
+            overrides.append(Override(grade_id, float(verdict["points"]),
+                                      f"the notebook reported {score:g} point(s) but the genuine check, "
+                                      f"re-run outside the notebook, awarded {verdict['points']:g}"))
     return overrides
 
 
@@ -138,6 +174,13 @@ def _apply_overrides(course_dir: Path, lab: str, student: str, overrides: list[O
     ledger.setdefault(lab, {})[student] = sorted(o.cell for o in overrides)
 
 
+def _write_graded(path: Path, notebook) -> None:
+    mode = path.stat().st_mode
+    path.chmod(mode | 0o200)  # nbgrader leaves graded notebooks read-only
+    nbformat.write(notebook, path)
+    path.chmod(mode)
+
+
 def _annotate(path: Path, overrides: list[Override]) -> None:
     """Write each override's reason into its cell, where the feedback page shows it."""
     notebook = nbformat.read(path, as_version=4)
@@ -145,11 +188,57 @@ def _annotate(path: Path, overrides: list[Override]) -> None:
     for override in overrides:
         reason = f"gan-lab autograde: {override.reason}"
         cells[override.cell].outputs.append(nbformat.v4.new_output(
-            "error", ename="GradingSealError", evalue=override.reason, traceback=[reason]))
-    mode = path.stat().st_mode
-    path.chmod(mode | 0o200)  # nbgrader leaves graded notebooks read-only
-    nbformat.write(notebook, path)
-    path.chmod(mode)
+            "error", ename=override.kind, evalue=override.reason, traceback=[reason]))
+    _write_graded(path, notebook)
+
+
+# --------------------------------------------------------------------------- holds
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def _submitted(course_dir: Path, lab: str, student: str) -> Path:
+    return course_dir / "submitted" / student / lab / f"{lab}.ipynb"
+
+
+def hold_overrides(notebook, findings: list, overrides: list[Override]) -> list[Override]:
+    """Every autograded test cell set to 0, "held for review" with the audit's findings."""
+    first = findings[0].detail
+    more = f" (and {len(findings) - 1} more finding(s); see gan-lab audit)" if len(findings) > 1 else ""
+    reason = (f"held for review: {first}{more}. Code that touches the grader holds every "
+              "autograded point until the instructor has looked at it")
+    held = {o.cell: o for o in overrides}
+    for grade_id in _test_cells(notebook):
+        held[grade_id] = Override(grade_id, 0.0, reason, HELD)
+    return list(held.values())
+
+
+def release_hold(course_dir: Path, lab: str, student: str, *, env: Optional[dict[str, str]] = None,
+                 say: Callable[[str], None] = print) -> None:
+    """Give back the points a hold took (``gan-lab release-hold LAB STUDENT``) and rewrite the
+    feedback; what the re-check found stays. The released notebook is not held again unless
+    it changes."""
+    course_dir = course_dir.resolve()
+    ledger = _load_ledger(course_dir)
+    hold = ledger.get("holds", {}).get(lab, {}).get(student)
+    if hold is None:
+        held = sorted(ledger.get("holds", {}).get(lab, {}))
+        raise CourseError(f"{student}'s {lab} is not held for review (held: {', '.join(held) or 'none'})")
+    beneath = [Override(cell, score, reason) for cell, (score, reason) in hold["beneath"].items()]
+    _apply_overrides(course_dir, lab, student, beneath, ledger)
+    graded = course_dir / "autograded" / student / lab / f"{lab}.ipynb"
+    notebook = nbformat.read(graded, as_version=4)
+    for cell in _test_cells(notebook).values():
+        cell.outputs = [o for o in cell.outputs if o.get("ename") != HELD]
+    _write_graded(graded, notebook)
+    del ledger["holds"][lab][student]
+    ledger.setdefault("released", {}).setdefault(lab, {})[student] = _digest(_submitted(course_dir, lab, student))
+    (course_dir / LEDGER).write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
+    nbgrader(course_dir, "generate_feedback", lab, "--student", student, "--force", env=env, strict=False)
+    earned, available = autograded_points(scores(course_dir, lab, student))
+    say(f"[{lab}] {student}: hold released; autograded {earned:g} / {available:g}; feedback rewritten")
 
 
 # --------------------------------------------------------------------------- the command
@@ -186,20 +275,16 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
               feedback: bool = True, env: Optional[dict[str, str]] = None,
               say: Callable[[str], None] = print) -> list[Graded]:
     """Grade the submissions of ``lab`` in ``course_dir``; see the module docstring."""
-    from gan_lab.audit import audit_lab
+    from gan_lab.audit import HOLD_KINDS, audit_lab
     from gan_lab.sandbox import sandbox_enabled
 
     if jobs < 1:
         raise CourseError(f"--jobs must be at least 1, got {jobs}")
     course_dir = course_dir.resolve()
     names = _check_course(course_dir, lab, students)
-    key = secrets.token_bytes(32)
-    sealed = sandbox_enabled({**os.environ, **(env or {})})
     unit_env = dict(env or {})
-    if sealed:
-        unit_env["GAN_LAB_SEAL_KEY"] = key.hex()
-    else:
-        say("GAN_LAB_SANDBOX=off: no sandbox, so no sealed receipts; scores are nbgrader's as is")
+    if not sandbox_enabled({**os.environ, **unit_env}):
+        say("GAN_LAB_SANDBOX=off: student code runs unsandboxed, in the kernel and in the re-check")
     # Each unit gets an equal share of the cores; torch would otherwise oversubscribe them.
     unit_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     say(f"[{lab}] grading {len(names)} submission(s) with {jobs} job(s)")
@@ -220,29 +305,44 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
 
     audit = audit_lab(course_dir, lab)
     ledger = _load_ledger(course_dir)
+    holds = ledger.setdefault("holds", {}).setdefault(lab, {})
+    released = ledger.setdefault("released", {}).setdefault(lab, {})
     results = []
     for student in names:
         graded_path = course_dir / "autograded" / student / lab / f"{lab}.ipynb"
-        overrides = []
+        overrides, rechecked = [], 0.0
         if student in problems:
             overrides = _zero_ungraded(course_dir, lab, student, problems[student])
-        elif sealed:
+        else:
             notebook = nbformat.read(graded_path, as_version=4)
             by_cell = {c.name: (c.auto or 0.0) for c in scores(course_dir, lab, student)
                        if not c.manual}
-            overrides = verify_receipts(notebook, by_cell, key)
+            began = time.perf_counter()
+            overrides = recheck_overrides(notebook, graded_path, by_cell, unit_env)
+            rechecked = time.perf_counter() - began
+            beneath = list(overrides)
+            holding = [f for f in audit.get(student, []) if f.kind in HOLD_KINDS]
+            digest = _digest(_submitted(course_dir, lab, student))
+            holds.pop(student, None)
+            if holding and released.get(student) != digest:
+                released.pop(student, None)
+                overrides = hold_overrides(notebook, holding, overrides)
+                holds[student] = {"reason": overrides[0].reason,
+                                  "beneath": {o.cell: [o.score, o.reason] for o in beneath}}
             if overrides:
                 _annotate(graded_path, overrides)
         _apply_overrides(course_dir, lab, student, overrides, ledger)
         findings = tuple(dict.fromkeys(f.kind for f in audit.get(student, [])))
         earned, available = autograded_points(scores(course_dir, lab, student))
         results.append(Graded(student, earned, available, seconds[student], tuple(overrides),
-                              findings, problems.get(student, "")))
+                              findings, problems.get(student, ""), rechecked,
+                              holds.get(student, {}).get("reason", "")))
     (course_dir / LEDGER).write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
     if feedback:
         nbgrader(course_dir, "generate_feedback", lab, "--force", env=env, strict=False)
+    checked = sum(r.recheck_seconds for r in results)
     say(f"[{lab}] {len(names)} submission(s) in {wall:.1f} s: {60 * len(names) / wall:.1f} per minute "
-        f"with {jobs} job(s)")
+        f"with {jobs} job(s); the re-check took {checked:.1f} s ({checked / len(names):.1f} s each)")
     return results
 
 
@@ -251,6 +351,8 @@ def format_results(lab: str, results: list[Graded]) -> str:
     lines = [f"{'student':<18} {'autograded':>11} {'seconds':>8}  {'zeroed by gan-lab':<24} audit"]
     for row in results:
         zeroed = f"all: {row.problem}" if row.problem else ", ".join(o.cell for o in row.overrides) or "-"
+        if row.held:
+            zeroed = f"HELD for review (gan-lab release-hold {lab} {row.student})"
         audit = f"{', '.join(row.findings)} (gan-lab audit {lab})" if row.findings else "clean"
         lines.append(f"{row.student:<18} {row.earned:>5g} / {row.available:<3g} {row.seconds:>8.1f}  "
                      f"{zeroed:<24} {audit}")

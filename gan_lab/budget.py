@@ -3,6 +3,11 @@
 nbgrader sets ``NBGRADER_EXECUTION`` while it runs a submission; a whole class is graded on a
 CPU, so training cells then stop after a handful of steps. ``GAN_LAB_SMOKE=1`` asks for the same
 smoke budget by hand (the notebook tests use it). A student's own run is never shrunk.
+
+The sources count epochs of MNIST's 60,000 training images. A course machine may hold fewer
+(the offline fallbacks give 8,000 or 4,000), and then an epoch is fewer updates: 30 epochs of
+8,000 images are an eighth of the handout's run, too little for an MLP GAN to learn digits.
+Given ``dataset_size``, ``training_budget`` counts the sources' epochs in updates instead.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import os
 from typing import Optional
 
 SMOKE_ENV = "GAN_LAB_SMOKE"
+SOURCE_IMAGES = 60_000  # MNIST's training set: what the sources' epochs are epochs of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +38,7 @@ def smoke_mode() -> bool:
 
 
 def training_budget(full_epochs: int, cpu_epochs: int, *, smoke_steps: int = 10,
-                    on_gpu: Optional[bool] = None) -> Budget:
+                    on_gpu: Optional[bool] = None, dataset_size: Optional[int] = None) -> Budget:
     """The budget for a lab's training cell.
 
     Args:
@@ -40,16 +46,26 @@ def training_budget(full_epochs: int, cpu_epochs: int, *, smoke_steps: int = 10,
         cpu_epochs: what a CPU finishes in minutes.
         smoke_steps: steps under autograde or GAN_LAB_SMOKE=1.
         on_gpu: whether training runs on a GPU (default: ask gan_lab.device).
+        dataset_size: the training images at hand. Given, both epoch counts are read as
+            epochs of the sources' 60,000 images and turned into as many updates over
+            ``dataset_size`` images (30 epochs become 225 epochs of 8,000).
     """
     for name, value in (("full_epochs", full_epochs), ("cpu_epochs", cpu_epochs), ("smoke_steps", smoke_steps)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if dataset_size is not None and (not isinstance(dataset_size, int) or dataset_size < 1):
+        raise ValueError(f"dataset_size must be a positive integer or None, got {dataset_size!r}")
     if smoke_mode():
         return Budget(1, smoke_steps, "smoke run: autograde or GAN_LAB_SMOKE=1")
     if on_gpu is None:
         from gan_lab.device import get_device
 
         on_gpu = get_device("auto").type == "cuda"
-    if on_gpu:
-        return Budget(full_epochs, None, "full run on the GPU")
-    return Budget(min(cpu_epochs, full_epochs), None, "CPU: a shorter run than the handout's")
+    epochs = full_epochs if on_gpu else min(cpu_epochs, full_epochs)
+    reason = "full run on the GPU" if on_gpu else (
+        "CPU: the handout's run" if epochs == full_epochs else "CPU: a shorter run than the handout's")
+    if dataset_size is None or dataset_size == SOURCE_IMAGES:
+        return Budget(epochs, None, reason)
+    scaled = max(1, round(epochs * SOURCE_IMAGES / dataset_size))
+    return Budget(scaled, None, f"{reason}; the source's {epochs} epoch(s) of {SOURCE_IMAGES:,} images "
+                                f"as updates over your {dataset_size:,}")

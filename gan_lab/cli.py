@@ -7,7 +7,8 @@
     gan-lab evaluate RUN      sample quality of a run beside real-vs-real floors
     gan-lab course-demo       the instructor's release/autograde/feedback job on sample submissions
     gan-lab audit LAB         tampered cells and delegated answers in the submissions of LAB
-    gan-lab autograde LAB     grade every submission of LAB (sandboxed, sealed, --jobs N)
+    gan-lab autograde LAB     grade every submission of LAB (sandboxed, re-checked, --jobs N)
+    gan-lab release-hold LAB STUDENT   give back points held for review after an audit finding
     gan-lab student-build     one student wheel per lab, without the code that answers TODOs
 
 Every error the user can cause ends in one line on stderr and a non-zero exit, not a traceback.
@@ -131,6 +132,17 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release_hold(args: argparse.Namespace) -> int:
+    from gan_lab.autograde import release_hold
+    from gan_lab.course import CourseError
+
+    try:
+        release_hold(Path(args.course), args.lab, args.student)
+    except CourseError as error:
+        raise UsageError(str(error)) from None
+    return 0
+
+
 # --------------------------------------------------------------------------- student build
 def cmd_student_build(args: argparse.Namespace) -> int:
     from gan_lab.student_build import LAB_ORDER, build_student_wheel, check_lab, format_build
@@ -204,10 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("autograde", help="grade every submission of a lab, in parallel",
                                 description="Run nbgrader autograde on each submitted/<student>/LAB "
                                             "in its own process and sandboxed kernel, JOBS at a "
-                                            "time; zero any test cell whose points no genuine "
-                                            "check backs (sealed receipts), list the audit "
-                                            "findings, and write feedback. Run it in the course "
-                                            "folder after `nbgrader generate_assignment LAB`.")
+                                            "time; re-run every passed hidden check outside the "
+                                            "notebook and zero the cells where the two runs "
+                                            "disagree; hold the points of submissions whose code "
+                                            "touches the grader (release them with release-hold); "
+                                            "list the audit findings, and write feedback. Run it "
+                                            "in the course folder after `nbgrader "
+                                            "generate_assignment LAB`.")
     grade.add_argument("lab", help="the lab (nbgrader assignment), e.g. mlp_gan")
     grade.add_argument("--jobs", type=_positive_int, default=1,
                        help="submissions graded at once (default: 1; about one per 2 cores)")
@@ -216,6 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
     grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
     grade.set_defaults(func=cmd_autograde)
+
+    release = commands.add_parser(
+        "release-hold", help="give back a submission's autograded points held for review",
+        description="After reviewing a submission whose code touched the grader (the audit's "
+                    "touches-grader findings), give back the autograded points the hold set to 0 "
+                    "and rewrite its feedback. What the out-of-kernel re-check found stays. The "
+                    "released notebook is not held again unless it changes.")
+    release.add_argument("lab", help="the lab (nbgrader assignment), e.g. toy_1d")
+    release.add_argument("student", help="the student whose hold to release")
+    release.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
+    release.set_defaults(func=cmd_release_hold)
 
     student = commands.add_parser("student-build", help="build the student wheel of each lab",
                                   description="Build one gan_lab wheel per lab for students: it "

@@ -1,4 +1,5 @@
-"""Two nbgrader preprocessors that keep one broken submission from costing more than it should.
+"""nbgrader preprocessors: one broken submission costs no more than it should, and feedback
+shows results, not the hidden tests.
 
 ``nbgrader_config.py`` puts them in place of nbgrader's own:
 
@@ -11,12 +12,18 @@
   grade_id. nbgrader's preprocessor empties the copy's metadata to ``{}``, which its own
   metadata check then rejects as an old format, failing the submission. This one removes the
   metadata instead, so the copy is an ordinary cell; as in nbgrader, the last copy is graded.
+- ``HideHiddenTests`` (feedback): nbgrader's feedback page prints each test cell as graded,
+  hidden tests included (``### BEGIN HIDDEN TESTS ... check_generator(Generator)``), and the
+  traceback of a failed check repeats those lines. This removes the hidden region from the
+  source and shortens each error in such a cell to its message, which says what was expected
+  and what was found.
 """
 from __future__ import annotations
 
 from nbformat.notebooknode import NotebookNode
+from traitlets import Bool
 from nbgrader import utils
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 
 
 def _error(ename: str, text: str) -> NotebookNode:
@@ -68,3 +75,19 @@ class DeduplicateIds(NbGraderPreprocessor):
             else:
                 seen.add(grade_id)
         return nb, resources
+
+
+class HideHiddenTests(ClearHiddenTests):
+    """For feedback: hidden tests out of the source, and their tracebacks cut to the message."""
+
+    # A student may type the delimiter into any cell; that must not stop the feedback.
+    enforce_metadata = Bool(False).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
+            return cell, resources
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources

@@ -112,6 +112,34 @@ def plot_losses(history: Mapping[str, Sequence[float]]) -> Figure:
     return fig
 
 
+def plot_d_and_g_losses(history: Mapping[str, Sequence[float]], *, window: Optional[int] = None) -> Figure:
+    """D's and G's loss per step side by side, each with its moving average.
+
+    For loops that record only ``d_loss`` and ``g_loss`` (the MLP lab, CS231n's ``run_a_gan``).
+    A long run's per-step losses are a noisy band; the moving average over ``window`` steps
+    (default: a 50th of the run) shows the trend.
+    """
+    missing = [key for key in ("d_loss", "g_loss") if key not in history]
+    if missing:
+        raise ValueError(f"history is missing {missing}; expected 'd_loss' and 'g_loss', found {sorted(history)}")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharex=True)
+    for ax, key, title in zip(axes, ("d_loss", "g_loss"), ("D loss", "G loss")):
+        values = np.array([float(value) for value in history[key]], dtype=float)
+        ax.plot(values, linewidth=0.5, alpha=0.4, label="per step")
+        size = window or max(1, len(values) // 50)
+        if 1 < size <= len(values):
+            smooth = np.convolve(values, np.ones(size) / size, mode="valid")
+            ax.plot(np.arange(size - 1, len(values)), smooth, linewidth=1.5, label=f"mean of {size} steps")
+            ax.legend()
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss")
+    fig.tight_layout()
+    return fig
+
+
 def normal_pdf(x: np.ndarray, mean: float, std: float) -> np.ndarray:
     """The N(mean, std^2) density at ``x``."""
     return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2.0 * math.pi))

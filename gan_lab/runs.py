@@ -325,7 +325,10 @@ def run(
             tracker.log_scalars(hist.steps, fake_mean=fake.mean(), fake_std=fake.std())
         tracker.flush()
         set_lr(epoch + 1)  # before saving, so the checkpoint holds the next epoch's lr
-        for path in (checkpoints / f"epoch_{epoch + 1:03d}.pt", last):
+        # last.pt after every epoch; a numbered one for at most ten epochs of the run, so a
+        # long run on a small data set (hundreds of short epochs) does not fill the disk.
+        keep = (epoch + 1) % max(1, options["epochs"] // 10) == 0 or epoch + 1 == options["epochs"]
+        for path in ((checkpoints / f"epoch_{epoch + 1:03d}.pt",) if keep else ()) + (last,):
             save_checkpoint(path, recipe, epoch, hist, loader, options, average)
 
     config = TrainConfig(num_epochs=options["epochs"], max_steps=max_steps,

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 KERNEL_NAME = "gan-lab-sandbox"
-KEY_FD_VARIABLE = "GAN_LAB_SEAL_FD"  # as in gan_lab.grading.seal, which the student build lacks
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 # System files a Python kernel reads; secrets such as /etc/shadow are not among them.
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
@@ -170,9 +169,8 @@ def _readable_paths(env) -> list[str]:
     return paths
 
 
-def bwrap_command(bwrap: str, workdir: Path, private: Path, connection: Path, env,
-                  limits: Limits, kernel_args: Sequence[str] = (), key_fd: Optional[int] = None) -> list[str]:
-    """The full ``bwrap ... python -m ipykernel_launcher`` command line for one kernel."""
+def _bwrap_prefix(bwrap: str, workdir: Path, env, limits: Limits, writable: Sequence[Path] = ()) -> list[str]:
+    """``bwrap`` and its options: the sandbox every piece of student code runs in."""
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for folder in _SYSTEM_DIRS:
@@ -181,8 +179,9 @@ def bwrap_command(bwrap: str, workdir: Path, private: Path, connection: Path, en
         command += ["--ro-bind-try", file, file]
     for path in _readable_paths(env):
         command += ["--ro-bind", path, path]
-    command += ["--bind", str(private), str(private), "--bind", str(workdir), str(workdir),
-                "--chdir", str(workdir), "--clearenv",
+    for path in (*writable, workdir):
+        command += ["--bind", str(path), str(path)]
+    command += ["--chdir", str(workdir), "--clearenv",
                 "--setenv", "HOME", "/tmp", "--setenv", "PATH", f"{sys.prefix}/bin:/usr/bin:/bin",
                 "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "IPYTHONDIR", "/tmp/ipython",
                 "--setenv", "GAN_LAB_SANDBOXED", "1",
@@ -190,31 +189,39 @@ def bwrap_command(bwrap: str, workdir: Path, private: Path, connection: Path, en
     for name in _PASSED_ENV:
         if name in env:
             command += ["--setenv", name, env[name]]
-    if key_fd is not None:
-        command += ["--setenv", KEY_FD_VARIABLE, str(key_fd)]
-    command += [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection),
-                "--IPKernelApp.outstream_class=gan_lab.sandbox.CappedOutStream", *kernel_args]
     return command
 
 
-def _key_pipe(env) -> Optional[int]:
-    """A pipe holding the receipt key (``GAN_LAB_SEAL_KEY``, hex) for the kernel to read once.
+def bwrap_command(bwrap: str, workdir: Path, private: Path, connection: Path, env,
+                  limits: Limits, kernel_args: Sequence[str] = ()) -> list[str]:
+    """The full ``bwrap ... python -m ipykernel_launcher`` command line for one kernel."""
+    return [*_bwrap_prefix(bwrap, workdir, env, limits, writable=[private]),
+            sys.executable, "-m", "ipykernel_launcher", "-f", str(connection),
+            "--IPKernelApp.outstream_class=gan_lab.sandbox.CappedOutStream", *kernel_args]
 
-    The key never enters the sandbox's environment or files: the kernel's ``seal.arm()`` reads
-    the pipe and closes it before any student code runs.
+
+def run_isolated(argv: Sequence[str], workdir: Path, *, env=os.environ, pass_fds: Sequence[int] = (),
+                 timeout: Optional[float] = None):
+    """Run ``argv`` (a Python command of gan_lab's) in the same sandbox as a grading kernel,
+    with the same caps; without the sandbox (``GAN_LAB_SANDBOX=off``), as a plain process.
+
+    Returns the ``subprocess.CompletedProcess`` (stdout and stderr captured as text).
     """
-    key_hex = env.get("GAN_LAB_SEAL_KEY")
-    if not key_hex:
-        return None
-    try:
-        key = bytes.fromhex(key_hex)
-    except ValueError:
-        raise SandboxError("GAN_LAB_SEAL_KEY must be hexadecimal") from None
-    read_end, write_end = os.pipe()
-    os.write(write_end, key)
-    os.close(write_end)
-    os.set_inheritable(read_end, True)
-    return read_end
+    import subprocess
+
+    limits = Limits.from_env(env)
+    if sandbox_enabled(env):
+        command = [*_bwrap_prefix(bwrap_path(), Path(workdir).resolve(), env, limits), *argv]
+        child_env = None  # --clearenv: bwrap sets the sandbox's own variables
+    else:
+        command, child_env = list(argv), {**os.environ, **dict(env)}
+    prlimit = shutil.which("prlimit")  # the caps, without a preexec_fn (unsafe beside threads)
+    if prlimit:
+        mib = 1024 * 1024
+        command = [prlimit, f"--as={limits.memory_mb * mib}", f"--cpu={limits.cpu_seconds}",
+                   f"--fsize={limits.file_mb * mib}", "--core=0", "--", *command]
+    return subprocess.run(command, cwd=workdir, env=child_env, capture_output=True, text=True,
+                          pass_fds=tuple(pass_fds), timeout=timeout)
 
 
 def _apply_limits(limits: Limits) -> None:
@@ -231,8 +238,7 @@ def launch(connection_file: str, kernel_args: Sequence[str] = (), env=os.environ
     limits = Limits.from_env(env)
     bwrap = bwrap_path()
     private, connection = _private_connection(Path(connection_file))
-    command = bwrap_command(bwrap, Path.cwd().resolve(), private, connection, env, limits,
-                            kernel_args, _key_pipe(env))
+    command = bwrap_command(bwrap, Path.cwd().resolve(), private, connection, env, limits, kernel_args)
     _apply_limits(limits)
     import signal
 

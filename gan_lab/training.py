@@ -164,6 +164,16 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
+def progress_bar(total: int, desc: str = "training"):
+    """A progress bar over ``total`` steps with the time left, shown only where
+    ``progress_enabled()`` (never under autograde); use as ``with progress_bar(n) as bar:``
+    and call ``bar.update()`` per step."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not progress_enabled(), file=sys.stderr,
+                unit="step", leave=False)
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """How long and how to train; models, optimizers and data arrive separately."""

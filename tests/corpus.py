@@ -89,6 +89,52 @@ def rename(name: str) -> Callable:
 
 # A wrong Discriminator (no Sigmoid) that only a patched grader would pass.
 NO_SIGMOID = replace("discriminator", "            nn.Sigmoid(),\n", "")
+# A wrong Generator (a Sigmoid on its output): 2 points lost, honestly graded.
+SIGMOID_OUT = replace("generator", "            nn.Linear(hidden_size, output_size),\n        )",
+                      "            nn.Linear(hidden_size, output_size),\n            nn.Sigmoid(),\n        )")
+HELD = "held for review"
+# The attack of the tampering issue: every check replaced by one that emits a receipt through
+# the grader's own signer (which no longer exists: the attack now breaks at its first call).
+SIGNER_ATTACK = prepend(
+    "import sys\n"
+    "_seal = sys.modules['gan_lab.grading.seal']\n"
+    "from gan_lab.grading import toy_1d as _g\n"
+    "for _name in [n for n in dir(_g) if n.startswith('check_')]:\n"
+    "    _inner = getattr(getattr(_g, _name), '__wrapped__', getattr(_g, _name))\n"
+    "    def _fake(*a, _n=f'{_inner.__module__}.{_inner.__qualname__}', **k):\n"
+    "        _seal.issue_receipt(_n, None)\n"
+    "    setattr(_g, _name, _fake)")
+# Its variants, each with the same wrong Generator.
+SWALLOW_FAILURES = prepend(
+    "import gan_lab.grading.toy_1d as _g\n"
+    "def _swallow(check):\n"
+    "    def run(*a, **k):\n"
+    "        try:\n"
+    "            return check(*a, **k)\n"
+    "        except Exception:\n"
+    "            return None\n"
+    "    return run\n"
+    "_g.check_generator = _swallow(_g.check_generator)")
+CODE_SWAP = prepend(
+    "from gan_lab.grading import toy_1d as _g\n"
+    "_g.check_generator.__wrapped__.__code__ = (lambda Generator: None).__code__")
+CLOSURE_CELL = prepend(
+    "from gan_lab.grading import toy_1d as _g\n"
+    "_g.check_generator.__closure__[0].cell_contents = lambda *a, **k: None")
+GC_SIGNER = prepend(
+    "import gc\n"
+    "_found = [o for o in gc.get_objects() if callable(o) and getattr(o, '__name__', '') in "
+    "('issue_receipt', 'sign')]\n"
+    "print('signers found:', len(_found))")
+SYS_MODULES_SWAP = prepend(
+    "import sys, types\n"
+    "_fake = types.ModuleType('gan_lab.grading.toy_1d')\n"
+    "_fake.check_generator = lambda *a, **k: None\n"
+    "sys.modules['gan_lab.grading.toy_1d'] = _fake")
+# The same patch with the grader's name hidden from the static audit: only the re-check sees it.
+OBFUSCATED_PATCH = prepend(
+    "_m = __import__('gan_lab.' + 'grad' + 'ing.toy_1d', fromlist=['x'])\n"
+    "setattr(_m, 'check_' + 'generator', lambda *a, **k: None)")
 PATCH_ALL_CHECKS = prepend(
     "import gan_lab.grading.toy_1d as grader\n"
     "for name in dir(grader):\n"
@@ -158,9 +204,9 @@ CASES = [
     Case("os_exit", "os._exit(1) before the Discriminator class: the kernel dies",
          replace("discriminator", "class Discriminator(nn.Module):", "import os\nos._exit(1)\nclass Discriminator(nn.Module):"),
          {**FULL, "discriminator-tests": 0.0, "decorate-with-diffs-tests": 0.0}, "DeadKernelError"),
-    Case("segfault", "a segmentation fault before the Discriminator class",
+    Case("segfault", "a segmentation fault (through ctypes) before the Discriminator class",
          replace("discriminator", "class Discriminator(nn.Module):", "import ctypes\nctypes.string_at(0)\nclass Discriminator(nn.Module):"),
-         {**FULL, "discriminator-tests": 0.0, "decorate-with-diffs-tests": 0.0}, "DeadKernelError"),
+         ZERO, HELD),
     Case("delegation", "the Generator imported from gan_lab's reference models",
          lambda nb: (setattr(_cell(nb, "generator"), "source",
                              "from gan_lab.models.toy1d import ToyGenerator as Generator"), nb)[1],
@@ -171,7 +217,22 @@ CASES = [
                  "        return gaussian_samples(n, mu, sigma)"),
          {**FULL, "get-distribution-sampler-tests": 0.0}, "gan_lab.data.gaussian_samples"),
     Case("patch_checks", "every check replaced by a no-op, with a Discriminator lacking Sigmoid",
-         both(NO_SIGMOID, PATCH_ALL_CHECKS), ZERO, "no receipt from the grading checks"),
+         both(NO_SIGMOID, PATCH_ALL_CHECKS), ZERO, HELD),
+    Case("honest_wrong", "a Generator with a Sigmoid on its output, nothing else", SIGMOID_OUT,
+         {**FULL, "generator-tests": 0.0}, "Score: 6.0 / 14.0"),
+    Case("attack_signer", "the issue's attack: checks replaced by fakes that sign with the seal",
+         both(SIGMOID_OUT, SIGNER_ATTACK), ZERO, HELD),
+    Case("attack_swallow", "the genuine check wrapped, its failure swallowed",
+         both(SIGMOID_OUT, SWALLOW_FAILURES), ZERO, HELD),
+    Case("attack_code", "a genuine check's __code__ swapped for a no-op",
+         both(SIGMOID_OUT, CODE_SWAP), ZERO, HELD),
+    Case("attack_closure", "the check decorator's closure cell reassigned",
+         both(SIGMOID_OUT, CLOSURE_CELL), ZERO, HELD),
+    Case("attack_gc", "the signer looked for through gc", both(SIGMOID_OUT, GC_SIGNER), ZERO, HELD),
+    Case("attack_modules", "the grading module replaced in sys.modules",
+         both(SIGMOID_OUT, SYS_MODULES_SWAP), ZERO, HELD),
+    Case("attack_hidden", "a check replaced with the grader's name hidden from the audit",
+         both(SIGMOID_OUT, OBFUSCATED_PATCH), ZERO, "re-run outside the notebook on your definitions, failed"),
     Case("patch_helper", "gan_lab.grading.core.expect patched to accept anything",
          both(NO_SIGMOID, prepend("import gan_lab.grading.core\n"
                                   "gan_lab.grading.core.expect = lambda *args, **kwargs: None")),

@@ -55,7 +55,7 @@ def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None
 
     ``mistakes`` maps a student name to (cell grade_id, old text, new text, graded cell,
     expected points for that cell, a reason that must appear in the feedback). They are graded
-    as an instructor would, by ``gan-lab autograde --jobs 2`` (sandboxed, sealed); every other
+    as an instructor would, by ``gan-lab autograde --jobs 2`` (sandboxed, re-checked); every other
     autograded cell must earn its full points.
     """
     from gan_lab.autograde import autograde

@@ -114,11 +114,33 @@ def test_delegation_to_an_answering_module(line, shown):
 
 @pytest.mark.parametrize("line, why", [
     ("from gan_lab.grading import mlp_gan", "gan_lab.grading"),
+    ("gan_lab.grading.core.check = lambda f: f", "uses the grader"),
+    ("sys.modules['gan_lab.grading'] = None", "sys.modules"),
+    ("import gc; gc.get_objects()", "gc"),
+    ("import ctypes", "ctypes"),
+    ("frame = sys._getframe(1)", "stack frames"),
+    ("inspect.currentframe().f_back", "stack frames"),
+    ("double.__code__ = (lambda x: x).__code__", "__code__"),
+    ("double.__closure__[0].cell_contents = 3", "__closure__"),
+    ("g = getattr(double, '__wrapped__', double)", "'__wrapped__'"),
+    ("double.__globals__['x'] = 1", "__globals__"),
+])
+def test_code_that_touches_the_grader_is_its_own_hold_worthy_kind(line, why):
+    """Is code that reaches the grader, sys.modules, gc, ctypes, frames or function internals
+    reported as touches-grader, the kind that holds points?"""
+    from gan_lab.audit import HOLD_KINDS
+
+    findings = audit_submission(_release(), _answered(f"def double(x):\n    return 2 * x\n{line}"))
+    grader = [f for f in findings if f.kind == "touches-grader"]
+    assert [f.cell for f in grader] == ["answer"] and "touches-grader" in HOLD_KINDS
+    assert "line 3" in grader[0].detail and why in grader[0].detail
+
+
+@pytest.mark.parametrize("line, why", [
     ("gan_lab.grading.core.check = lambda f: f", "patches an imported module"),
     ("torch.allclose = lambda *a, **k: True", "assigns torch.allclose: patches an imported module"),
     ("setattr(torch, 'allclose', None)", "setattr on torch"),
     ("import builtins", "builtins"),
-    ("sys.modules['gan_lab.grading'] = None", "sys.modules"),
     ("os._exit(0)", "os._exit"),
     ("sys.exit(0)", "sys.exit"),
     ("import subprocess", "subprocess"),
@@ -131,7 +153,7 @@ def test_delegation_to_an_answering_module(line, shown):
     ("!pip install cheats", "shell command"),
 ])
 def test_suspicious_code(line, why):
-    """Is code that reaches for the grader, the interpreter or the system reported?"""
+    """Is code that reaches for the interpreter or the system reported?"""
     findings = audit_submission(_release(), _answered(f"def double(x):\n    return 2 * x\n{line}"))
     suspicious = [f for f in findings if f.kind == "suspicious-code"]
     assert [f.cell for f in suspicious] == ["answer"]

@@ -1,8 +1,9 @@
 """Broken and hostile submissions, graded for real by ``gan-lab autograde --jobs 2``.
 
-One class of 22 toy_1d submissions (tests/corpus.py) goes through nbgrader in sandboxed
-kernels. Each must earn exactly its expected points with its reason in the feedback, leave the
-other students' grades alone, and leave the gradebook, the submissions and the solutions intact.
+One class of toy_1d submissions (tests/corpus.py: honest mistakes, crashes, and attacks on the
+grader) goes through nbgrader in sandboxed kernels and the out-of-kernel re-check. Each must
+earn exactly its expected points with its reason in the feedback, leave the other students'
+grades alone, and leave the gradebook, the submissions and the solutions intact.
 """
 from __future__ import annotations
 
@@ -105,10 +106,30 @@ def test_huge_output_is_capped_in_the_feedback(graded):
     assert page.stat().st_size < 2_000_000, page.stat().st_size
 
 
-def test_the_table_names_the_seal_and_the_audit_findings(graded):
+def test_the_table_names_the_recheck_the_holds_and_the_audit_findings(graded):
     _, table, _ = graded
-    rows = {line.split()[0]: line for line in table.splitlines()[1:] if line.strip()}
-    assert "no receipt" not in rows["good"] and "clean" in rows["good"]
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip() and not line.startswith("[")}
+    assert "HELD" not in rows["good"] and "clean" in rows["good"] and "HELD" not in rows["honest_wrong"]
     for tampered in ("edited_test", "edited_locked", "duplicated", "patch_checks", "delegation"):
         assert "gan-lab audit" in rows[tampered], rows[tampered]
-    assert "generator-tests" in rows["patch_checks"]  # zeroed by the seal
+    for held in ("patch_checks", "attack_signer", "attack_swallow", "attack_code", "attack_closure",
+                 "attack_gc", "attack_modules", "segfault"):
+        assert f"HELD for review (gan-lab release-hold {LAB} {held})" in rows[held], rows[held]
+    assert "generator-tests" in rows["attack_hidden"]  # zeroed by the re-check, not held
+    assert "the re-check took" in table
+
+
+def test_an_instructor_releases_a_hold_and_the_honest_points_come_back(graded):
+    """After review, release-hold gives back what the code earned honestly, rewrites the
+    feedback, and a re-grade of the unchanged notebook does not hold it again."""
+    root, _, _ = graded
+    done = _gan_lab("release-hold", LAB, "attack_gc", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = {**FULL, "generator-tests": 0.0}  # the wrong Generator still costs its 2 points
+    assert {c.name: c.score for c in scores(root, LAB, "attack_gc") if not c.manual} == expected
+    assert "held for review" not in feedback_text(root, LAB, "attack_gc")
+    again = _gan_lab("autograde", LAB, "--student", "attack_gc", cwd=root)
+    assert again.returncode == 0 and "HELD" not in again.stdout, again.stdout
+    assert {c.name: c.score for c in scores(root, LAB, "attack_gc") if not c.manual} == expected
+    refused = _gan_lab("release-hold", LAB, "good", cwd=root)
+    assert refused.returncode == 1 and "not held for review" in refused.stderr

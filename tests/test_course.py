@@ -58,6 +58,17 @@ def test_untouched_release_scores_zero_without_crashing(graded, lab):
     assert (graded / "feedback" / "untouched" / lab / f"{lab}.html").is_file()
 
 
+@pytest.mark.parametrize("lab", LABS)
+def test_feedback_shows_no_hidden_test(graded, lab):
+    """Does the feedback page keep the hidden tests' code out, failed or passed?"""
+    from course_helpers import feedback_text
+
+    for student in ("instructor", "untouched"):
+        text = feedback_text(graded, lab, student)
+        assert "HIDDEN TESTS" not in text and "gan_lab.grading" not in text and ".check_" not in text
+    assert "NotImplementedError" in feedback_text(graded, lab, "untouched")
+
+
 def test_the_same_submission_graded_twice_gets_identical_scores_and_feedback(course):
     """Is grading deterministic: the same notebook, autograded twice, same scores and feedback?"""
     from course_helpers import edit, feedback_text

@@ -177,3 +177,22 @@ def test_save_image_grid_maps_by_the_known_range(tmp_path):
     assert pixels.shape == (2 + 2 * 7, 2 + 2 * 7, 3)
     interior = pixels[2:7, 2:7]  # the first image, inside make_grid's 2-pixel padding
     assert interior.min() >= 127
+
+
+def test_d_and_g_losses_are_drawn_side_by_side_with_their_moving_average():
+    """Two panels, D and G, each with the per-step curve and a smoothed one over a 50th of the run."""
+    from gan_lab.plotting import plot_d_and_g_losses
+
+    history = {"d_loss": [1.0 + (i % 2) for i in range(500)], "g_loss": [0.5] * 500}
+    fig = plot_d_and_g_losses(history)
+    assert [ax.get_title() for ax in fig.axes] == ["D loss", "G loss"]
+    raw, smooth = fig.axes[0].get_lines()
+    assert len(raw.get_ydata()) == 500 and len(smooth.get_ydata()) == 500 - 10 + 1
+    assert max(smooth.get_ydata()) == pytest.approx(1.5)  # the 0/1 alternation averages out
+
+
+def test_d_and_g_losses_name_what_is_missing():
+    from gan_lab.plotting import plot_d_and_g_losses
+
+    with pytest.raises(ValueError, match=r"missing \['g_loss'\]"):
+        plot_d_and_g_losses({"d_loss": [1.0]})

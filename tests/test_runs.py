@@ -57,6 +57,14 @@ def test_run_logs_one_grid_per_epoch_scalars_and_the_graph(tmp_path, data_root):
     assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["epoch_001.pt", "epoch_002.pt", "last.pt"]
 
 
+def test_a_long_run_keeps_last_pt_and_ten_numbered_checkpoints(tmp_path, data_root):
+    """Hundreds of short epochs must not write hundreds of checkpoints."""
+    run("mlp", logdir=tmp_path / "run", epochs=25, batch_size=1000, device="cpu", max_steps=50,
+        data_root=data_root, progress=False, log_graph=False)
+    names = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
+    assert names == [f"epoch_{n:03d}.pt" for n in range(2, 13, 2)] + ["last.pt"]
+
+
 def test_resume_continues_exactly_where_a_run_stopped(tmp_path, small_mnist):
     """Is 1 epoch + resume for 1 more bit-identical to 2 epochs straight (DCGAN, with dropout)?"""
     common = dict(batch_size=32, device="cpu", data_root=small_mnist, progress=False, max_steps=None)

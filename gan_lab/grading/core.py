@@ -62,8 +62,9 @@ def call_student(what: str, fn: Callable, *args, **kwargs):
 def check(fn: Callable) -> Callable:
     """Decorator for public checks: quiet, CPU, with the global RNG state restored afterwards.
 
-    A check refuses to run in a kernel whose grading code, builtins or torch were patched, and
-    a check that passes leaves a sealed receipt in the cell's output (see ``seal``).
+    A check refuses to run in a kernel whose grading code, builtins or torch were patched (see
+    ``seal``); that a passed check really ran is established outside the kernel
+    (``gan_lab.recheck``).
     """
 
     @functools.wraps(fn)
@@ -74,11 +75,7 @@ def check(fn: Callable) -> Callable:
             raise GradingFailure(f"the grading code in this kernel was changed ({shown}); no check "
                                  "can be trusted after that, so this test earns 0")
         with torch.random.fork_rng(devices=[]), quiet():
-            result = fn(*args, **kwargs)
-        if seal.is_genuine(fn):
-            points = result if isinstance(result, (int, float)) and not isinstance(result, bool) else None
-            seal.issue_receipt(f"{fn.__module__}.{fn.__qualname__}", points)
-        return result
+            return fn(*args, **kwargs)
 
     return wrapper
 

@@ -1,35 +1,27 @@
-"""The grading seal: evidence, readable outside the kernel, that a genuine check passed.
+"""The grading seal: the kernel-side half of trusting a hidden test's result.
 
 Student code and the hidden tests share one kernel, so a submission can replace a check with
 one that always passes (``mlp_gan.check_generator = lambda *a: None``), or patch a builtin or a
-torch function the checks rely on. nbgrader cannot tell. Two defences live here:
+torch function the checks rely on. nbgrader cannot tell. ``arm()`` runs when the grading
+kernel starts, before any cell (``nbgrader_config.py`` passes it to the kernel); it records
+the genuine grading functions, builtins and the torch functions the checks use. Every check
+first calls ``tampering()`` and fails, with the names it finds changed, in a kernel where any
+of them changed.
 
-1. ``arm()`` runs when the grading kernel starts, before any cell (``nbgrader_config.py`` passes
-   it to the kernel). It records the genuine grading functions, builtins and the torch functions
-   the checks use. Every check first calls ``tampering()``, and fails with the names it finds
-   changed.
-2. A check that passes also writes a sealed receipt into the cell's output: an HMAC of the
-   check's name and result under a key that ``gan-lab autograde`` hands the kernel through a
-   pipe, which ``arm()`` reads and closes before any student code runs. ``gan-lab autograde``
-   then zeroes every test cell that nbgrader scored without a valid receipt. A replaced check
-   writes no receipt; a forged one needs the key, which no file, variable or attribute holds.
-
-Without the key (nbgrader run by hand) the first defence still works and no receipts are
-written. What is left is tampering with the interpreter itself (``gc``, ``ctypes``), which the
-static audit (``gan-lab audit``) reports.
+That is a first line only: nothing inside an interpreter that student code shares can prove
+a check really ran. So nothing here signs anything, and no key, signer or receipt exists in
+the kernel for student code to find. The evidence that a test passed is made outside the
+kernel instead: ``gan-lab autograde`` re-runs every passed check in a fresh sandboxed process
+that records the genuine checks before it defines the student's functions
+(``gan_lab.recheck``), and keeps a cell's points only when both runs agree. The same
+``arm()``/``tampering()`` pair guards that process.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
 import sys
 import types
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
-MIME = "application/vnd.gan-lab.receipt+json"
-KEY_FD_VARIABLE = "GAN_LAB_SEAL_FD"
 _GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.grading.mlp_gan",
                     "gan_lab.grading.dcgan", "gan_lab.grading.gan_losses", "gan_lab.grading.toy_1d")
 _WATCHED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init",
@@ -86,22 +78,13 @@ def _codes(value: Any) -> list:
     return [value.__code__] + ([wrapped.__code__] if isinstance(wrapped, types.FunctionType) else [])
 
 
-def arm(key_fd: Optional[int] = None) -> None:
-    """Record the genuine grading code; read the receipt key from ``key_fd`` and close it.
+def arm() -> None:
+    """Record the genuine grading code, builtins and watched torch functions.
 
     Safe to call twice: the first call wins, so a later call cannot re-record patched code.
     """
     if _state:
         return
-    if key_fd is None and os.environ.get(KEY_FD_VARIABLE, "").isdigit():
-        key_fd = int(os.environ.pop(KEY_FD_VARIABLE))
-    signer = None
-    if key_fd is not None:
-        with os.fdopen(key_fd, "rb") as pipe:
-            key = pipe.read()
-        if key:
-            signer = hmac.new(key, digestmod=hashlib.sha256)
-        del key
     shot = _snapshot()
     _state.update(
         shot=shot,
@@ -109,7 +92,6 @@ def arm(key_fd: Optional[int] = None) -> None:
         modules={name: sys.modules[name] for name in shot if name in sys.modules},
         genuine_codes={code for name in _GRADING_MODULES for value in shot[name].values()
                        for code in _codes(value)},
-        signer=signer,
     )
 
 
@@ -144,43 +126,6 @@ def is_genuine(function: Callable) -> bool:
     """Whether ``function`` is one of the grading functions recorded by ``arm()``."""
     code = getattr(function, "__code__", None)
     return bool(_state) and code in _state["genuine_codes"]
-
-
-# --------------------------------------------------------------------------- receipts
-def _message(check: str, result: Any) -> bytes:
-    return json.dumps({"check": check, "result": result}, sort_keys=True).encode()
-
-
-def sign(check: str, result: Any, key: bytes) -> str:
-    """The receipt for ``check`` returning ``result`` under ``key`` (what the verifier computes)."""
-    return hmac.new(key, _message(check, result), hashlib.sha256).hexdigest()
-
-
-def issue_receipt(check: str, result: Any) -> None:
-    """Display a sealed receipt for a passed check; nothing when there is no key."""
-    signer = _state.get("signer")
-    if signer is None:
-        return
-    mac = signer.copy()
-    mac.update(_message(check, result))
-    from IPython.display import display
-
-    display({MIME: {"check": check, "result": result, "mac": mac.hexdigest()}}, raw=True)
-
-
-def receipts(outputs: list) -> list[dict]:
-    """The receipts in a cell's outputs (an nbformat output list), valid or not."""
-    found = []
-    for output in outputs:
-        data = output.get("data", {}) if isinstance(output, dict) else {}
-        if MIME in data and isinstance(data[MIME], dict):
-            found.append(dict(data[MIME]))
-    return found
-
-
-def valid_receipt(receipt: dict, key: bytes) -> bool:
-    expected = sign(str(receipt.get("check")), receipt.get("result"), key)
-    return hmac.compare_digest(expected, str(receipt.get("mac", "")))
 
 
 def arm_line() -> str:
