@@ -290,12 +290,20 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
     say(f"[{lab}] grading {len(names)} submission(s) with {jobs} job(s)")
     seconds: dict[str, float] = {}
     problems: dict[str, str] = {}
+    rechecked: dict[str, tuple[list[Override], float]] = {}
 
     def unit(student: str) -> None:
+        """nbgrader, then the re-check of what it passed: both in this job's slot."""
         seconds[student], problem = _grade_one(course_dir, lab, student, unit_env)
         if problem:
             problems[student] = problem
-        say(f"[{lab}] {student}: {'NOT GRADED: ' + problem if problem else 'graded'} "
+        else:
+            graded_path = course_dir / "autograded" / student / lab / f"{lab}.ipynb"
+            by_cell = {c.name: (c.auto or 0.0) for c in scores(course_dir, lab, student) if not c.manual}
+            began = time.perf_counter()
+            found = recheck_overrides(nbformat.read(graded_path, as_version=4), graded_path, by_cell, unit_env)
+            rechecked[student] = (found, time.perf_counter() - began)
+        say(f"[{lab}] {student}: {'NOT GRADED: ' + problem if problem else 'graded and re-checked'} "
             f"({seconds[student]:.1f} s)")
 
     started = time.perf_counter()
@@ -310,16 +318,12 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
     results = []
     for student in names:
         graded_path = course_dir / "autograded" / student / lab / f"{lab}.ipynb"
-        overrides, rechecked = [], 0.0
+        overrides, recheck_seconds = [], 0.0
         if student in problems:
             overrides = _zero_ungraded(course_dir, lab, student, problems[student])
         else:
             notebook = nbformat.read(graded_path, as_version=4)
-            by_cell = {c.name: (c.auto or 0.0) for c in scores(course_dir, lab, student)
-                       if not c.manual}
-            began = time.perf_counter()
-            overrides = recheck_overrides(notebook, graded_path, by_cell, unit_env)
-            rechecked = time.perf_counter() - began
+            overrides, recheck_seconds = rechecked[student]
             beneath = list(overrides)
             holding = [f for f in audit.get(student, []) if f.kind in HOLD_KINDS]
             digest = _digest(_submitted(course_dir, lab, student))
@@ -335,7 +339,7 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
         findings = tuple(dict.fromkeys(f.kind for f in audit.get(student, [])))
         earned, available = autograded_points(scores(course_dir, lab, student))
         results.append(Graded(student, earned, available, seconds[student], tuple(overrides),
-                              findings, problems.get(student, ""), rechecked,
+                              findings, problems.get(student, ""), recheck_seconds,
                               holds.get(student, {}).get("reason", "")))
     (course_dir / LEDGER).write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
     if feedback:

