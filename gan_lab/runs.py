@@ -309,6 +309,7 @@ def run(
     if log_graph and start_epoch == 0 and recipe.image_shape is not None:
         tracker.log_gan_graph(recipe.generator, recipe.discriminator, z_fixed[:2])
     last = checkpoints / "last.pt"
+    saved = [time.monotonic()]  # when last.pt was written
 
     def on_epoch_end(epoch: int, hist: History) -> None:
         first = hist["epoch_ends"][-2] if len(hist["epoch_ends"]) > 1 else 0
@@ -325,11 +326,15 @@ def run(
             tracker.log_scalars(hist.steps, fake_mean=fake.mean(), fake_std=fake.std())
         tracker.flush()
         set_lr(epoch + 1)  # before saving, so the checkpoint holds the next epoch's lr
-        # last.pt after every epoch; a numbered one for at most ten epochs of the run, so a
-        # long run on a small data set (hundreds of short epochs) does not fill the disk.
-        keep = (epoch + 1) % max(1, options["epochs"] // 10) == 0 or epoch + 1 == options["epochs"]
-        for path in ((checkpoints / f"epoch_{epoch + 1:03d}.pt",) if keep else ()) + (last,):
-            save_checkpoint(path, recipe, epoch, hist, loader, options, average)
+        # A numbered checkpoint for at most ten epochs of the run and for its last, so that a
+        # long run on a small data set (hundreds of short epochs) does not fill the disk or
+        # spend its time writing; last.pt with each of those, and at least once a minute.
+        final = epoch + 1 == options["epochs"] or (max_steps is not None and hist.steps >= max_steps)
+        keep = final or (epoch + 1) % max(1, options["epochs"] // 10) == 0
+        if keep or time.monotonic() - saved[0] >= 60:
+            for path in ((checkpoints / f"epoch_{epoch + 1:03d}.pt",) if keep else ()) + (last,):
+                save_checkpoint(path, recipe, epoch, hist, loader, options, average)
+            saved[0] = time.monotonic()
 
     config = TrainConfig(num_epochs=options["epochs"], max_steps=max_steps,
                          objective=recipe.objective, seed=None, progress=progress, fast=fast_path)

@@ -62,7 +62,8 @@ def test_a_long_run_keeps_last_pt_and_ten_numbered_checkpoints(tmp_path, data_ro
     run("mlp", logdir=tmp_path / "run", epochs=25, batch_size=1000, device="cpu", max_steps=50,
         data_root=data_root, progress=False, log_graph=False)
     names = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
-    assert names == [f"epoch_{n:03d}.pt" for n in range(2, 13, 2)] + ["last.pt"]
+    assert names == [f"epoch_{n:03d}.pt" for n in (2, 4, 6, 8, 10, 12, 13)] + ["last.pt"]
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")["epoch"] == 12  # the 13th
 
 
 def test_resume_continues_exactly_where_a_run_stopped(tmp_path, small_mnist):
