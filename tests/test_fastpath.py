@@ -179,18 +179,12 @@ def test_graphed_training_on_cuda_moves_both_networks():
 
 
 @pytest.mark.cuda
-def test_bf16_channels_last_dcgan_trains_on_cuda():
+@pytest.mark.parametrize("switches, steps", [("bf16,channels_last", 4), ("graph,bf16", 8),
+                                             ("graph,bf16,channels_last", 8)])
+def test_the_dcgan_with_batchnorm_trains_on_cuda_with_each_fast_path(switches, steps):
     images = (torch.rand(32, 1, 32, 32) * 2 - 1).cuda()
-    history = _train(_dcgan("cuda"), images, FastPath(bf16=True, channels_last=True), 4)
-    assert history.steps == 4
-    assert all(map(lambda x: x == x, history["d_loss"] + history["g_loss"]))
-
-
-@pytest.mark.cuda
-def test_graphed_dcgan_with_batchnorm_trains_on_cuda():
-    images = (torch.rand(32, 1, 32, 32) * 2 - 1).cuda()
-    history = _train(_dcgan("cuda"), images, FastPath(graph=True, bf16=True), 8)
-    assert history.steps == 8
+    history = _train(_dcgan("cuda"), images, FastPath.parse(switches), steps)
+    assert history.steps == steps
     assert all(map(lambda x: x == x, history["d_loss"] + history["g_loss"]))
 
 
