@@ -25,20 +25,21 @@ Tensor = torch.Tensor
 STAT_KEYS = ("d_loss", "d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake")
 
 
-class GraphedStep:
-    """``step(real)`` runs one D update and one G update and returns their six statistics."""
+class GraphedCall:
+    """``call(real)`` runs ``body(real)`` (one training step that returns a tensor) as a CUDA graph.
+
+    ``body`` must keep every value on the GPU: a ``.item()`` or a ``print`` of a tensor inside
+    it reads back to the CPU, which a capture forbids; the capture then fails with an error
+    that says so. Its optimizers must have a ``capturable`` option (Adam, AdamW), which is
+    switched on. Returns the body's tensor (a copy), or None for a batch whose shape differs
+    from the captured one (it is skipped: a graph replays fixed shapes).
+    """
 
     WARMUP_STEPS = 3
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module,
-                 d_optimizer: torch.optim.Optimizer, g_optimizer: torch.optim.Optimizer,
-                 noise: Callable[[int], Tensor], objective: Objective,
-                 prepare: Callable[[Tensor], Tensor], autocast_dtype: Optional[torch.dtype] = None):
-        self.models = (generator, discriminator)
-        self.optimizers = (d_optimizer, g_optimizer)
-        self.noise, self.objective, self.prepare = noise, objective, prepare
-        self.autocast_dtype = autocast_dtype
-        for optimizer in self.optimizers:
+    def __init__(self, body: Callable[[Tensor], Tensor], optimizers: tuple[torch.optim.Optimizer, ...]):
+        self.body = body
+        for optimizer in optimizers:
             for group in optimizer.param_groups:
                 if "capturable" not in group:
                     raise ValueError(f"graph: {type(optimizer).__name__} cannot be captured in a CUDA "
@@ -55,6 +56,49 @@ class GraphedStep:
         """The captured batch shape (None before the capture)."""
         return None if self._real is None else self._real.shape
 
+    def __call__(self, real: Tensor) -> Optional[Tensor]:
+        if self._graph is None:
+            if self._warm < self.WARMUP_STEPS:
+                self._side.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(self._side):
+                    out = self.body(real)
+                torch.cuda.current_stream().wait_stream(self._side)
+                self._warm += 1
+                return out
+            self._real = real.clone()
+            graph = torch.cuda.CUDAGraph()
+            try:
+                with torch.cuda.graph(graph):
+                    self._out = self.body(self._real)
+            except RuntimeError as error:
+                if "capturing" not in str(error) and "capture" not in str(error):
+                    raise
+                raise RuntimeError(
+                    "graph: the training step could not be captured as a CUDA graph; it reads a "
+                    "value back to the CPU (.item(), float(), print of a tensor, or an `if` on "
+                    "a tensor). Keep the step's losses as tensors, or train without the graph. "
+                    f"CUDA said: {error}") from error
+            self._graph = graph  # capture records the work; the replay below does it
+        if real.shape != self._real.shape:
+            return None
+        self._real.copy_(real)
+        self._graph.replay()
+        return self._out.clone()  # the next replay overwrites the static output
+
+
+class GraphedStep(GraphedCall):
+    """``step(real)`` runs one D update and one G update and returns their six statistics."""
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module,
+                 d_optimizer: torch.optim.Optimizer, g_optimizer: torch.optim.Optimizer,
+                 noise: Callable[[int], Tensor], objective: Objective,
+                 prepare: Callable[[Tensor], Tensor], autocast_dtype: Optional[torch.dtype] = None):
+        self.models = (generator, discriminator)
+        self.optimizers = (d_optimizer, g_optimizer)
+        self.noise, self.objective, self.prepare = noise, objective, prepare
+        self.autocast_dtype = autocast_dtype
+        super().__init__(self._body, self.optimizers)
+
     def _body(self, real: Tensor) -> Tensor:
         from gan_lab.training import discriminator_step, generator_step
 
@@ -70,21 +114,4 @@ class GraphedStep:
     def step(self, real: Tensor) -> Optional[Tensor]:
         """Train on ``real``; returns the step's statistics (``STAT_KEYS`` order), or None
         for a batch whose shape differs from the captured one (it is skipped)."""
-        if self._graph is None:
-            if self._warm < self.WARMUP_STEPS:
-                self._side.wait_stream(torch.cuda.current_stream())
-                with torch.cuda.stream(self._side):
-                    out = self._body(real)
-                torch.cuda.current_stream().wait_stream(self._side)
-                self._warm += 1
-                return out
-            self._real = real.clone()
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                self._out = self._body(self._real)
-            self._graph = graph  # capture records the work; the replay below does it
-        if real.shape != self._real.shape:
-            return None
-        self._real.copy_(real)
-        self._graph.replay()
-        return self._out.clone()  # the next replay overwrites the static output
+        return self(real)

@@ -129,6 +129,25 @@ def autocast(device: torch.device, dtype: Optional[torch.dtype]):
     return torch.autocast(device.type, dtype=dtype, cache_enabled=False)
 
 
+class InBFloat16(nn.Module):
+    """``module`` run under bfloat16 autocast, its output handed back in float32.
+
+    For training code written without autocast in mind (a lab's own training step): wrap G and
+    D, and their forward passes run in bfloat16 while every loss computed from their outputs
+    stays float32 (CUDA autocast refuses ``binary_cross_entropy`` on half-precision inputs).
+    The parameters are ``module``'s own, so optimizers built on ``module`` keep working.
+    """
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with autocast(x.device, torch.bfloat16):
+            out = self.module(x)
+        return out.float()
+
+
 # What the GPU check measured fastest per model on an H200 (benchmarks/RESULTS.md, "GPU"):
 # the MLP GAN 0.18 s per 60,000-image epoch with a graph (1.5 s eager), the DCGAN 1.7 s with
 # graph, bf16 and channels_last (6.3 s eager, 2.4 s with a graph alone). torch.compile lost on

@@ -3,6 +3,7 @@ import os
 
 import pytest
 import torch
+from torch import nn
 
 from gan_lab import models
 from gan_lab.data import DeviceLoader
@@ -210,3 +211,21 @@ def test_graph_of_compiled_models_trains_on_cuda():
     assert history.steps == 12
     assert history["d_loss"][:2] == pytest.approx(plain["d_loss"][:2], rel=1e-3)
     assert all(map(lambda x: x == x, history["d_loss"] + history["g_loss"]))
+
+
+def test_in_bfloat16_runs_in_bf16_and_hands_back_float32():
+    """Does the wrapper compute in bfloat16, return float32 and train the wrapped module's weights?"""
+    from gan_lab.fastpath import InBFloat16
+
+    torch.manual_seed(0)
+    inner = nn.Linear(8, 1)
+    seen = []
+    inner.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
+    wrapped = InBFloat16(inner)
+    out = wrapped(torch.randn(4, 8))
+    assert seen == [torch.bfloat16] and out.dtype == torch.float32
+    before = inner.weight.detach().clone()
+    optimizer = torch.optim.SGD(inner.parameters(), lr=0.1)
+    nn.functional.binary_cross_entropy(torch.sigmoid(wrapped(torch.randn(4, 8))), torch.ones(4, 1)).backward()
+    optimizer.step()
+    assert not torch.equal(before, inner.weight)

@@ -281,3 +281,96 @@ def test_reading_exercise_mistakes_are_explained(capfd, argument, momentum, mess
     dcgan.check_batchnorm_reading(argument, momentum)
     captured = capfd.readouterr()
     assert message in captured.out and captured.err == ""
+
+
+TRAINING_STEP = """
+def training_step(generator, discriminator, optimizer_G, optimizer_D, real_imgs, z, adversarial_loss):
+    valid = torch.ones(real_imgs.shape[0], 1)
+    fake = torch.zeros(real_imgs.shape[0], 1)
+
+    optimizer_G.zero_grad()
+    gen_imgs = generator(z)
+    g_loss = adversarial_loss(discriminator(gen_imgs), valid)
+    g_loss.backward()
+    optimizer_G.step()
+
+    optimizer_D.zero_grad()
+    real_loss = adversarial_loss(discriminator(real_imgs), valid)
+    fake_loss = adversarial_loss(discriminator(gen_imgs.detach()), fake)
+    d_loss = (real_loss + fake_loss) / 2
+    d_loss.backward()
+    optimizer_D.step()
+    return g_loss, real_loss, fake_loss, d_loss
+"""
+
+D_FIRST = """
+def training_step(generator, discriminator, optimizer_G, optimizer_D, real_imgs, z, adversarial_loss):
+    valid = torch.ones(real_imgs.shape[0], 1)
+    fake = torch.zeros(real_imgs.shape[0], 1)
+    gen_imgs = generator(z)
+    optimizer_D.zero_grad()
+    real_loss = adversarial_loss(discriminator(real_imgs), valid)
+    fake_loss = adversarial_loss(discriminator(gen_imgs.detach()), fake)
+    d_loss = (real_loss + fake_loss) / 2
+    d_loss.backward()
+    optimizer_D.step()
+    optimizer_G.zero_grad()
+    g_loss = adversarial_loss(discriminator(gen_imgs), valid)
+    g_loss.backward()
+    optimizer_G.step()
+    return g_loss, real_loss, fake_loss, d_loss
+"""
+
+
+def _step_points(source):
+    return dcgan.check_training_step(notebook(source)["training_step"])
+
+
+def test_the_reference_step_earns_four_points_silently(capfd):
+    """Does the notes' step (G first, D on the mean of its terms) earn 4 points, with nothing printed?"""
+    assert _step_points(TRAINING_STEP) == 4.0
+    assert capfd.readouterr() == ("", "")
+
+
+def test_fresh_fakes_from_the_updated_generator_are_accepted():
+    """Is D trained on G(z) regenerated after G's update (the same z) accepted too?"""
+    source = TRAINING_STEP.replace("discriminator(gen_imgs.detach())", "discriminator(generator(z).detach())")
+    assert _step_points(source) == 4.0
+
+
+@pytest.mark.parametrize("old, new, points, reason", [
+    ("d_loss = (real_loss + fake_loss) / 2", "d_loss = real_loss + fake_loss", 2.0, "found the sum"),
+    ("g_loss = adversarial_loss(discriminator(gen_imgs), valid)",
+     "g_loss = adversarial_loss(discriminator(gen_imgs), fake)", 2.0, "labelled valid"),
+    ("    optimizer_G.zero_grad()\n", "", 2.0, "left over from the previous step"),
+    ("    optimizer_D.zero_grad()\n", "", 2.0, "call optimizer_D.zero_grad() first"),
+    ("discriminator(gen_imgs.detach())", "discriminator(generator(z))", 2.0, "detach"),
+    ("    optimizer_G.step()\n", "    optimizer_D.step()\n", 0.0, "one step of optimizer_G"),
+    ("fake_loss = adversarial_loss(discriminator(gen_imgs.detach()), fake)",
+     "fake_loss = adversarial_loss(discriminator(gen_imgs.detach()), valid)", 2.0, "real_loss, fake_loss: expected"),
+])
+def test_each_step_mistake_costs_its_half(capfd, old, new, points, reason):
+    """Does each wrong line cost G's or D's half (2 points) with its reason printed?"""
+    assert old in TRAINING_STEP
+    assert _step_points(TRAINING_STEP.replace(old, new)) == points
+    assert reason in capfd.readouterr().out
+
+
+def test_training_d_first_costs_g_half_with_the_order_named(capfd):
+    """Does lab 1's order (D, then G against the new D) cost G's half and say why?"""
+    assert _step_points(D_FIRST) == 2.0
+    assert "G was updated after D" in capfd.readouterr().out
+
+
+def test_a_step_that_returns_too_little_fails():
+    """Is a step that returns only two losses a failure naming the four it must return?"""
+    source = TRAINING_STEP.replace("return g_loss, real_loss, fake_loss, d_loss", "return g_loss, d_loss")
+    with pytest.raises(GradingFailure, match="the four losses"):
+        _step_points(source)
+
+
+def test_reusing_gen_imgs_without_detach_names_the_detach():
+    """Does D's loss through G's spent graph fail with the fix named, not a bare autograd error?"""
+    source = TRAINING_STEP.replace("discriminator(gen_imgs.detach())", "discriminator(gen_imgs)")
+    with pytest.raises(GradingFailure, match="pass gen_imgs.detach"):
+        _step_points(source)

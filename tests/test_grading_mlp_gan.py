@@ -90,3 +90,129 @@ def build_models(input_dim, hidden_dim, output_dim, device):
     mlp_gan.check_discriminator(ns["Discriminator"])
     with pytest.raises(GradingFailure, match="swapped with"):
         mlp_gan.check_build_models(ns["build_models"], ns["Generator"], ns["Discriminator"])
+
+
+TRAINING_STEPS = """
+def train_discriminator(real_images, D, G, loss_func, optim_D, batch_size, input_dim, device):
+    real_images = real_images.view(-1, 28 * 28).to(device)
+    real_output = D(real_images)
+    real_loss = loss_func(real_output, torch.ones_like(real_output))
+    noise = torch.randn(real_images.size(0), input_dim, device=device)
+    fake_output = D(G(noise).detach())
+    fake_loss = loss_func(fake_output, torch.zeros_like(fake_output))
+    loss_D = real_loss + fake_loss
+    optim_D.zero_grad()
+    loss_D.backward()
+    optim_D.step()
+    return loss_D.item()
+
+
+def train_generator(D, G, loss_func, optim_G, batch_size, input_dim, device):
+    fake_output = D(G(torch.randn(batch_size, input_dim, device=device)))
+    loss_G = loss_func(fake_output, torch.ones_like(fake_output))
+    optim_G.zero_grad()
+    loss_G.backward()
+    optim_G.step()
+    return loss_G.item()
+"""
+
+D_ZERO = "    optim_D.zero_grad()\n    loss_D.backward()\n    optim_D.step()\n"
+G_ZERO = "    optim_G.zero_grad()\n    loss_G.backward()\n    optim_G.step()\n"
+
+
+def test_the_reference_training_steps_earn_full_points(capfd):
+    """Do correct steps earn 3 + 2 points, silently, from stale gradients left in the networks?"""
+    ns = notebook(TRAINING_STEPS)
+    assert mlp_gan.check_train_discriminator(ns["train_discriminator"]) == 3.0
+    assert mlp_gan.check_train_generator(ns["train_generator"]) == 2.0
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("steps, points, reason", [
+    # the handout's order: zero_grad between backward and step trains on zero gradients
+    (D_ZERO.replace("    optim_D.zero_grad()\n    loss_D.backward()\n",
+                    "    loss_D.backward()\n    optim_D.zero_grad()\n"), 1.0, "the weights did not change"),
+    (D_ZERO.replace("    optim_D.zero_grad()\n", ""), 1.0, "left over from earlier steps"),
+    (D_ZERO.replace("    optim_D.step()\n", "    torch.optim.Adam(D.parameters(), lr=1e-3).step()\n"),
+     1.0, "did not take one step of optim_D"),
+    (D_ZERO.replace("    optim_D.step()\n", "    optim_D.step()\n    optim_D.step()\n"),
+     1.0, "did not take one step of optim_D"),
+])
+def test_optimizer_mistakes_in_the_discriminator_step_cost_its_two_points(capfd, steps, points, reason):
+    """Does each wrong use of optim_D, even outside the TODO lines, lose D's step (2 points)?"""
+    ns = notebook(TRAINING_STEPS.replace(D_ZERO, steps))
+    assert mlp_gan.check_train_discriminator(ns["train_discriminator"]) == points
+    assert reason in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("steps, reason", [
+    (G_ZERO.replace("    optim_G.zero_grad()\n    loss_G.backward()\n",
+                    "    loss_G.backward()\n    optim_G.zero_grad()\n"), "the weights did not change"),
+    (G_ZERO.replace("    optim_G.zero_grad()\n", ""), "left over from earlier steps"),
+    (G_ZERO.replace("    optim_G.step()\n", "    optim_G.step()\n    torch.optim.SGD(D.parameters(), lr=0.1).step()\n"),
+     "D's weights changed during the generator step"),
+])
+def test_optimizer_mistakes_in_the_generator_step_cost_its_update_point(capfd, steps, reason):
+    """Does each wrong use of optim_G lose the update point and keep the loss point?"""
+    ns = notebook(TRAINING_STEPS.replace(G_ZERO, steps))
+    assert mlp_gan.check_train_generator(ns["train_generator"]) == 1.0
+    assert reason in capfd.readouterr().out
+
+
+LOGGING = """
+import torchvision
+from torch.utils.tensorboard import SummaryWriter
+
+
+def open_writer(logdir):
+    return SummaryWriter(log_dir=logdir)
+
+
+def log_losses(writer, loss_D, loss_G, epoch, i, steps_per_epoch):
+    writer.add_scalar("Loss/D", loss_D, epoch * steps_per_epoch + i)
+    writer.add_scalar("Loss/G", loss_G, epoch * steps_per_epoch + i)
+
+
+def log_samples(writer, fake_images, epoch):
+    writer.add_image("Generated Images", torchvision.utils.make_grid(fake_images, normalize=True), epoch)
+
+
+def log_graph(writer, G, D, noise):
+    writer.add_graph(nn.Sequential(G, D), noise)
+"""
+
+
+def _logging_points(source):
+    ns = notebook(source)
+    return mlp_gan.check_tensorboard_logging(ns["open_writer"], ns["log_losses"], ns["log_samples"],
+                                             ns["log_graph"])
+
+
+def test_correct_tensorboard_logging_earns_three_points_silently(capfd):
+    """Are event files with both losses, a [0, 1] grid per epoch and G -> D's graph worth 3, quietly?"""
+    assert _logging_points(LOGGING) == 3.0
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("old, new, reason", [
+    ("epoch * steps_per_epoch + i)\n    writer.add_scalar(\"Loss/G\", loss_G, epoch * steps_per_epoch + i)",
+     "i)\n    writer.add_scalar(\"Loss/G\", loss_G, i)", "each epoch overwrites the last"),
+    ('writer.add_scalar("Loss/D", loss_D', 'writer.add_scalar("Loss/D", loss_G', "Loss/D at step 0"),
+    ("make_grid(fake_images, normalize=True)", "make_grid(fake_images)", "normalize=True"),
+    ("torchvision.utils.make_grid(fake_images, normalize=True)", "(fake_images[0] + 1) / 2",
+     "a grid of all 16 images"),
+    ("writer.add_graph(nn.Sequential(G, D), noise)", "writer.add_graph(G, noise)", "shows G alone"),
+    ("writer.add_graph(nn.Sequential(G, D), noise)", "raise NotImplementedError()", "log_graph is not implemented"),
+])
+def test_each_tensorboard_mistake_costs_one_point(capfd, old, new, reason):
+    """Does each wrong part of the logging cost exactly its one point, with its reason?"""
+    assert old in LOGGING
+    assert _logging_points(LOGGING.replace(old, new)) == 2.0
+    assert reason in capfd.readouterr().out
+
+
+def test_a_writer_that_ignores_logdir_fails_the_whole_check():
+    """Is a writer that logs somewhere else (./runs) caught before any point is given?"""
+    source = LOGGING.replace("SummaryWriter(log_dir=logdir)", "SummaryWriter(log_dir=logdir + '-elsewhere')")
+    with pytest.raises(GradingFailure, match="event files in the logdir passed to open_writer"):
+        _logging_points(source)

@@ -53,3 +53,16 @@ def test_nothing_in_the_kernel_can_sign(armed):
     assert not any(hasattr(seal, name) for name in ("sign", "issue_receipt", "valid_receipt", "MIME",
                                                     "hmac", "hashlib", "KEY_FD_VARIABLE"))
     assert set(seal._state) == {"shot", "parts", "modules", "genuine_codes"}
+
+
+def test_a_silenced_warning_inside_a_check_is_not_tampering(armed):
+    """Does the registry Python's warnings adds to a grading module under 'ignore' stay out of it?"""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # A warning whose frame is the grading module's code, as a check's own call would raise.
+        warnings.warn_explicit("from a check", UserWarning, "toy_1d.py", 1, module=toy_1d.__name__,
+                               registry=vars(toy_1d).setdefault("__warningregistry__", {}))
+    assert "__warningregistry__" in vars(toy_1d)
+    assert seal.tampering() == []

@@ -308,5 +308,167 @@ def check_batchnorm_reading(bn_second_argument, bn_momentum) -> float:
     return points
 
 
+# --------------------------------------------------------------------------- training_step
+class _StandInGenerator(nn.Module):
+    """z (B, 5) -> (B, 1, 4, 4) images in [-1, 1]: small, deterministic, no BatchNorm or Dropout."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(5, 16)
+
+    def forward(self, z):
+        return torch.tanh(self.l1(z)).view(len(z), 1, 4, 4)
+
+
+class _StandInDiscriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(16, 1)
+
+    def forward(self, img):
+        return torch.sigmoid(self.l1(img.reshape(len(img), -1)))
+
+
+def _sgd_after(model: nn.Module, loss_of) -> list[Tensor]:
+    """``model``'s weights after one SGD step (lr ``STEP_LR``) on fresh gradients of ``loss_of(copy)``."""
+    import copy
+
+    twin = copy.deepcopy(model)
+    loss_of(twin).backward()
+    with torch.no_grad():
+        return [p - STEP_LR * p.grad for p in twin.parameters()]
+
+
+def _load(model: nn.Module, weights: list[Tensor]) -> nn.Module:
+    import copy
+
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        for p, w in zip(twin.parameters(), weights):
+            p.copy_(w)
+    return twin
+
+
+def _weights_match(model: nn.Module, weights: list[Tensor]) -> bool:
+    return all(torch.allclose(p.detach(), w, atol=1e-6) for p, w in zip(model.parameters(), weights))
+
+
+STEP_LR = 0.1
+STALE = 3.0  # every .grad holds this when the step starts
+
+
+def _returned_losses(result) -> list[float]:
+    if not isinstance(result, (tuple, list)) or len(result) != 4:
+        fail("training_step's return value", "the four losses (g_loss, real_loss, fake_loss, d_loss)",
+             type(result).__name__ if not isinstance(result, (tuple, list)) else f"{len(result)} values")
+    values = []
+    for name, value in zip(("g_loss", "real_loss", "fake_loss", "d_loss"), result):
+        if isinstance(value, Tensor) and value.numel() == 1:
+            values.append(float(value.detach()))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            values.append(float(value))
+        else:
+            fail(f"training_step's {name}", "a one-number loss (a tensor or a float)", type(value).__name__)
+    return values
+
+
+@check
+def check_training_step(training_step) -> float:
+    """4 points: G's half (2): g_loss = BCE(D(G(z)), valid) and one clean optimizer_G step, taken
+    first, on the D it was given; D's half (2): real_loss, fake_loss on G's images detached,
+    d_loss = their mean, and one clean optimizer_D step.
+
+    Stand-in networks without BatchNorm or Dropout make one step deterministic, and both start
+    with stale gradients (as every step after the first does), so a missing zero_grad shows.
+    D's fakes may be the images G made before its update (the reference reuses ``gen_imgs``) or
+    fresh ones from the updated G with the same z; both are accepted.
+    """
+    require_student_code(training_step, "training_step")
+    torch.manual_seed(3)
+    generator, discriminator = _StandInGenerator(), _StandInDiscriminator()
+    batch = 6
+    real = torch.rand(batch, 1, 4, 4) * 2 - 1
+    z = torch.randn(batch, 5)
+    valid, fake = torch.ones(batch, 1), torch.zeros(batch, 1)
+    bce = nn.functional.binary_cross_entropy
+
+    # G first, against the D it was given.
+    g_after = _sgd_after(generator, lambda g: bce(discriminator(g(z)), valid))
+    with torch.no_grad():
+        g_loss = bce(discriminator(generator(z)), valid).item()
+        g_saturating = bce(discriminator(generator(z)), fake).item()
+    # Then D, on the fakes G made before its update or after it.
+    d_expected = {}
+    for when, images in (("before", generator(z).detach()), ("after", _load(generator, g_after)(z).detach())):
+        with torch.no_grad():
+            real_loss, fake_loss = bce(discriminator(real), valid).item(), bce(discriminator(images), fake).item()
+        d_after = _sgd_after(discriminator, lambda d, images=images: (bce(d(real), valid) + bce(d(images), fake)) / 2)
+        d_expected[when] = (real_loss, fake_loss, (real_loss + fake_loss) / 2, d_after)
+    # The lab-1 order, D first: G would then step against the updated D.
+    d_first = _load(discriminator, d_expected["before"][3])
+    g_after_d_first = _sgd_after(generator, lambda g: bce(d_first(g(z)), valid))
+    with torch.no_grad():
+        g_loss_d_first = bce(d_first(generator(z)), valid).item()
+
+    g_grads = [(p.detach() - w) / STEP_LR for p, w in zip(generator.parameters(), g_after)]
+    for model in (generator, discriminator):
+        for p in model.parameters():
+            p.grad = torch.full_like(p, STALE)
+    optimizer_g = torch.optim.SGD(generator.parameters(), lr=STEP_LR)
+    optimizer_d = torch.optim.SGD(discriminator.parameters(), lr=STEP_LR)
+    try:
+        result = call_student("training_step", training_step, generator, discriminator, optimizer_g,
+                              optimizer_d, real.clone(), z.clone(), nn.BCELoss())
+    except GradingFailure as failure:
+        if "backward through the graph a second time" not in str(failure):
+            raise
+        raise GradingFailure("training_step: fake_loss ran backward through G's graph a second time (g_loss "
+                             "already used it): pass gen_imgs.detach() to D for fake_loss") from None
+    found = _returned_losses(result)
+
+    def close(a, b):
+        return abs(a - b) <= 1e-5 * max(1.0, abs(b))
+
+    reasons, points = [], 0.0
+    if close(found[0], g_loss) and _weights_match(generator, g_after):
+        points += 2
+    elif close(found[0], g_loss_d_first) and _weights_match(generator, g_after_d_first):
+        reasons.append("G was updated after D: the notes train G first, against the D of the previous step")
+    elif not close(found[0], g_loss):
+        hint = " (G's images must be labelled valid, ones)" if close(found[0], g_saturating) else ""
+        reasons.append(f"g_loss: expected BCE(D(G(z)), valid) = {g_loss:.4f}, found {found[0]:.4f}{hint}")
+    elif _weights_match(generator, [w - STEP_LR * STALE for w in g_after]):
+        reasons.append("G's update used gradients left over from the previous step: call "
+                       "optimizer_G.zero_grad() before g_loss.backward()")
+    else:
+        reasons.append("G's weights did not take one step of optimizer_G on g_loss's gradients")
+
+    matched = [when for when, (r, f, d, _) in d_expected.items()
+               if close(found[1], r) and close(found[2], f)]
+    if not matched:
+        r, f, _, _ = d_expected["before"]
+        reasons.append(f"real_loss, fake_loss: expected BCE(D(real), valid) = {r:.4f} and "
+                       f"BCE(D(G(z).detach()), fake) = {f:.4f}, found {found[1]:.4f} and {found[2]:.4f}")
+    else:
+        r, f, d, d_after = d_expected[matched[0]]
+        if close(found[3], r + f):
+            reasons.append(f"d_loss: expected the mean (real_loss + fake_loss) / 2 = {d:.4f}, found the "
+                           f"sum {found[3]:.4f}")
+        elif not close(found[3], d):
+            reasons.append(f"d_loss: expected (real_loss + fake_loss) / 2 = {d:.4f}, found {found[3]:.4f}")
+        elif not _weights_match(discriminator, d_after):
+            reasons.append("D's weights did not take one clean step of optimizer_D on d_loss's gradients "
+                           "(call optimizer_D.zero_grad() first: G's step left gradients in D)")
+        elif any(p.grad is not None and not torch.allclose(p.grad, g, atol=1e-5)
+                 for p, g in zip(generator.parameters(), g_grads)) and points == 2:
+            reasons.append("D's loss sent gradients into G: pass gen_imgs.detach() to D for fake_loss")
+        else:
+            points += 2
+    if reasons:
+        print("training_step: " + "; ".join(reasons))
+    return points
+
+
 __all__ = ["GradingFailure", "check_batchnorm_reading", "check_discriminator_block", "check_generator",
+           "check_training_step",
            "check_weights_init_normal"]

@@ -134,32 +134,73 @@ def _as_float(value, what: str) -> float:
     fail(f"{what} return value", "the loss as a number (loss.item())", type(value).__name__)
 
 
+def _with_stale_gradients(model) -> None:
+    """Fill every .grad with junk, as the previous training step leaves it (both steps run
+    backward through D, so D's gradients are never clean when a step starts)."""
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 3.0)
+
+
+def _clean_sgd_step(model, loss_fn, lr: float) -> list[torch.Tensor]:
+    """The weights after one SGD step on fresh gradients of ``loss_fn(copy)``, computed on a copy."""
+    import copy
+
+    twin = copy.deepcopy(model)
+    for p in twin.parameters():
+        p.grad = None
+    loss_fn(twin).backward()
+    with torch.no_grad():
+        return [p - lr * p.grad for p in twin.parameters()]
+
+
+def _step_reason(model, clean, before, stale: float, lr: float, optimizer: str) -> str | None:
+    """None when ``model`` took exactly one clean step of ``optimizer``; else what went wrong."""
+    now = [p.detach() for p in model.parameters()]
+    if all(torch.allclose(a, b, atol=1e-6) for a, b in zip(now, clean)):
+        return None
+    if all(torch.equal(a, b) for a, b in zip(now, before)):
+        return (f"the weights did not change: clear the gradients with {optimizer}.zero_grad() "
+                f"before loss.backward(), and call {optimizer}.step() after it (zero_grad "
+                f"between backward and step wipes the gradients the step needs)")
+    accumulated = [c - lr * stale for c in clean]  # SGD: the stale .grad adds to the new one
+    if all(torch.allclose(a, b, atol=1e-6) for a, b in zip(now, accumulated)):
+        return (f"the update used gradients left over from earlier steps: call "
+                f"{optimizer}.zero_grad() before loss.backward()")
+    return (f"the weights did not take one step of {optimizer} on this loss's gradients (a "
+            f"different optimizer, a second step, or a loss other than the one returned?)")
+
+
 @check
 def check_train_discriminator(train_discriminator) -> float:
-    """3 points: the loss value BCE(D(x), 1) + BCE(D(G(z)), 0) (2), G left alone via detach (1)."""
+    """3 points: D's step (2): the loss BCE(D(x), 1) + BCE(D(G(z)), 0) and one clean optim_D
+    update from it; G left alone via detach (1)."""
     require_student_code(train_discriminator, "train_discriminator")
-    batch, latent = 8, 5
+    batch, latent, lr, stale = 8, 5, 0.1, 3.0
     generator, discriminator = _pair(latent)
     real = torch.rand(batch, 1, 28, 28) * 2 - 1
     with torch.no_grad():  # the expected loss, from the same noise the student will draw
         torch.manual_seed(7)
         z = torch.randn(batch, latent)
+        fakes = generator(z)
         expected = (F.binary_cross_entropy(discriminator(real), torch.ones(batch, 1))
-                    + F.binary_cross_entropy(discriminator(generator(z)), torch.zeros(batch, 1))).item()
+                    + F.binary_cross_entropy(discriminator(fakes), torch.zeros(batch, 1))).item()
         swapped = (F.binary_cross_entropy(discriminator(real), torch.zeros(batch, 1))
-                   + F.binary_cross_entropy(discriminator(generator(z)), torch.ones(batch, 1))).item()
+                   + F.binary_cross_entropy(discriminator(fakes), torch.ones(batch, 1))).item()
+    clean = _clean_sgd_step(discriminator, lambda d: F.binary_cross_entropy(d(real), torch.ones(batch, 1))
+                            + F.binary_cross_entropy(d(fakes), torch.zeros(batch, 1)), lr)
+    _with_stale_gradients(discriminator)
     g_before, d_before = _snapshot(generator), _snapshot(discriminator)
-    optimizer = torch.optim.SGD(discriminator.parameters(), lr=0.1)
+    optimizer = torch.optim.SGD(discriminator.parameters(), lr=lr)
     torch.manual_seed(7)
     value = call_student("train_discriminator", train_discriminator, real, discriminator, generator,
                          nn.BCELoss(), optimizer, batch, latent, "cpu")
     found = _as_float(value, "train_discriminator")
     reason = _loss_reason("loss_D", found, expected, "real_loss + fake_loss", swapped,
                           "the labels are swapped (real images are labelled 1, fakes 0)")
+    if reason is None:
+        step = _step_reason(discriminator, clean, d_before, stale, lr, "optim_D")
+        reason = None if step is None else f"D's update: {step}"
     points, reasons = (2.0, []) if reason is None else (0.0, [reason])
-    if _unchanged(d_before, discriminator):
-        reasons.append("D's weights did not change: call optim_D.step() after backward()")
-        points = 0.0
     grads = [p.grad for p in generator.parameters() if p.grad is not None and p.grad.abs().sum() > 0]
     if grads or not _unchanged(g_before, generator):
         reasons.append("G received gradients from D's loss: detach the fake images (G(noise).detach())")
@@ -172,9 +213,10 @@ def check_train_discriminator(train_discriminator) -> float:
 
 @check
 def check_train_generator(train_generator) -> float:
-    """2 points: the loss value BCE(D(G(z)), 1) (1), G updated and D left unchanged (1)."""
+    """2 points: the loss value BCE(D(G(z)), 1) (1); one clean optim_G update of G from it, D
+    unchanged (1)."""
     require_student_code(train_generator, "train_generator")
-    batch, latent = 8, 5
+    batch, latent, lr, stale = 8, 5, 0.1, 3.0
     generator, discriminator = _pair(latent)
     with torch.no_grad():
         torch.manual_seed(11)
@@ -182,8 +224,11 @@ def check_train_generator(train_generator) -> float:
         probs = discriminator(generator(z))
         expected = F.binary_cross_entropy(probs, torch.ones(batch, 1)).item()
         saturating = F.binary_cross_entropy(probs, torch.zeros(batch, 1)).item()
+    clean = _clean_sgd_step(generator, lambda g: F.binary_cross_entropy(discriminator(g(z)),
+                                                                        torch.ones(batch, 1)), lr)
+    _with_stale_gradients(generator)
     g_before, d_before = _snapshot(generator), _snapshot(discriminator)
-    optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
+    optimizer = torch.optim.SGD(generator.parameters(), lr=lr)
     torch.manual_seed(11)
     value = call_student("train_generator", train_generator, discriminator, generator, nn.BCELoss(),
                          optimizer, batch, latent, "cpu")
@@ -191,12 +236,19 @@ def check_train_generator(train_generator) -> float:
     reason = _loss_reason("loss_G", found, expected, "BCE(D(G(z)), ones)", saturating,
                           "G's fakes must be labelled real (ones), not fake")
     points, reasons = (1.0, []) if reason is None else (0.0, [reason])
-    if _unchanged(g_before, generator):
-        reasons.append("G's weights did not change: call optim_G.step() after backward()")
-    elif not _unchanged(d_before, discriminator):
-        reasons.append("D's weights changed during the generator step")
+    if not _unchanged(d_before, discriminator):
+        reasons.append("D's weights changed during the generator step: step optim_G only")
+    elif reason is not None:  # a wrong loss: the update cannot be compared, only required
+        if _unchanged(g_before, generator):
+            reasons.append("G's weights did not change: call optim_G.step() after backward()")
+        else:
+            points += 1
     else:
-        points += 1
+        step = _step_reason(generator, clean, g_before, stale, lr, "optim_G")
+        if step is None:
+            points += 1
+        else:
+            reasons.append(f"G's update: {step}")
     if reasons:
         print("train_generator: " + "; ".join(reasons))
     return points
@@ -231,5 +283,146 @@ def check_build_models(build_models, Generator, Discriminator) -> None:
         expect(devices == {"cpu"}, f"{name}'s device", "the device passed in (cpu here)", devices)
 
 
+LOSS_TAGS = ("Loss/D", "Loss/G")
+IMAGE_TAG = "Generated Images"
+
+
+def _read_run(logdir):
+    """The accumulator of a finished run, or a failure when nothing was written there."""
+    from pathlib import Path
+
+    from tensorboard.backend.event_processing import event_accumulator as ea
+
+    if not any(Path(logdir).glob("**/events.out.tfevents.*")):
+        fail("the TensorBoard folder", f"event files in the logdir passed to open_writer ({logdir})",
+             "none: create the writer with SummaryWriter(logdir)")
+    accumulator = ea.EventAccumulator(str(logdir), size_guidance={ea.SCALARS: 0, ea.IMAGES: 0})
+    accumulator.Reload()
+    return accumulator
+
+
+def _scalars_reason(accumulator, losses) -> str | None:
+    tags = accumulator.Tags()["scalars"]
+    missing = [tag for tag in LOSS_TAGS if tag not in tags]
+    if missing:
+        return f"scalar tags: expected {', '.join(LOSS_TAGS)}, found {', '.join(tags) or 'none'}"
+    for tag, column in zip(LOSS_TAGS, (0, 1)):
+        events = accumulator.Scalars(tag)
+        steps = [event.step for event in events]
+        expected_steps = list(range(len(losses)))
+        if sorted(steps) != expected_steps:
+            if len(set(steps)) < len(steps):
+                return (f"{tag}: the steps {sorted(set(steps))} repeat, so each epoch overwrites the "
+                        f"last one's curve: the global step is epoch * steps_per_epoch + i")
+            return f"{tag}: expected the global steps 0 to {len(losses) - 1}, found {sorted(steps)}"
+        values = dict((event.step, event.value) for event in events)
+        wrong = [step for step in expected_steps if abs(values[step] - losses[step][column]) > 1e-5]
+        if wrong:
+            other = "Loss/G" if tag == "Loss/D" else "Loss/D"
+            swapped = all(abs(values[s] - losses[s][1 - column]) <= 1e-5 for s in expected_steps)
+            hint = f" (that is {other}'s loss: swapped?)" if swapped else ""
+            return (f"{tag} at step {wrong[0]}: expected {losses[wrong[0]][column]:.4f}, found "
+                    f"{values[wrong[0]]:.4f}{hint}")
+    return None
+
+
+def _images_reason(accumulator, epochs: int, count: int) -> str | None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    tags = accumulator.Tags()["images"]
+    if IMAGE_TAG not in tags:
+        return f"image tag: expected {IMAGE_TAG!r}, found {', '.join(map(repr, tags)) or 'none'}"
+    events = accumulator.Images(IMAGE_TAG)
+    if sorted(event.step for event in events) != list(range(epochs)):
+        return (f"{IMAGE_TAG}: expected one grid per epoch at steps 0 to {epochs - 1}, found steps "
+                f"{sorted(event.step for event in events)}")
+    pixels = np.asarray(Image.open(io.BytesIO(events[-1].encoded_image_string)).convert("L"))
+    if pixels.size < count * 28 * 28:
+        return (f"{IMAGE_TAG}: expected a grid of all {count} images (make_grid), found one image of "
+                f"{pixels.shape[1]}x{pixels.shape[0]} pixels")
+    # Each test image is about half -1 and half 0: in [0, 1] the zeros are mid-grey (128 of 255).
+    grey = float(((pixels > 100) & (pixels < 156)).mean())
+    if grey < 0.25:
+        return (f"{IMAGE_TAG}: expected the images in [0, 1], with G's 0 as mid-grey, found "
+                f"{grey:.0%} of the pixels mid-grey: TensorBoard cuts values outside [0, 1] off, so "
+                f"map G's [-1, 1] onto [0, 1] (make_grid(..., normalize=True))")
+    return None
+
+
+def _graph_reason(accumulator) -> str | None:
+    if not accumulator.Tags()["graph"]:
+        return "no model graph was written: writer.add_graph(model, noise)"
+    ops = {node.op for node in accumulator.Graph().node}
+    has_g, has_d = "aten::tanh" in ops, "aten::sigmoid" in ops
+    if not (has_g and has_d):
+        only = "G" if has_g else "D" if has_d else "neither network"
+        return (f"the graph shows {only} alone; expected G feeding D in one graph "
+                f"(trace nn.Sequential(G, D) on the noise)")
+    return None
+
+
+@check
+def check_tensorboard_logging(open_writer, log_losses, log_samples, log_graph) -> float:
+    """3 points: per-step losses at global steps (1), one [0, 1] grid per epoch (1), G -> D graph (1).
+
+    The student's functions log a short made-up run into a fresh folder; the event files are
+    then read back as TensorBoard reads them.
+    """
+    import tempfile
+
+    for fn, name in ((open_writer, "open_writer"), (log_losses, "log_losses"),
+                     (log_samples, "log_samples"), (log_graph, "log_graph")):
+        require_student_code(fn, name)
+    epochs, steps_per_epoch, count = 3, 4, 16
+    losses = [(1.0 + 0.01 * s, 2.0 - 0.02 * s) for s in range(epochs * steps_per_epoch)]
+    images = torch.full((count, 1, 28, 28), -1.0)
+    images[:, :, 14:, :] = 0.0  # the lower half of every image sits mid-range
+    images[:, :, 2:6, 2:6] = 1.0  # and a white square: the batch spans G's whole [-1, 1]
+    generator, discriminator = _pair(5)
+    with tempfile.TemporaryDirectory(prefix="gan-lab-tensorboard-") as folder:
+        logdir = f"{folder}/run"
+        writer = call_student("open_writer", open_writer, logdir)
+        for method in ("add_scalar", "add_image", "add_graph", "close"):
+            expect(callable(getattr(writer, method, None)), "open_writer's return value",
+                   "a SummaryWriter", type(writer).__name__)
+        raised = {}  # part -> why the student's function failed; each part costs its own point
+
+        def attempt(part, calls):
+            try:
+                calls()
+            except GradingFailure as failure:
+                raised[part] = str(failure)
+
+        def log_all_losses():
+            for epoch in range(epochs):
+                for i in range(steps_per_epoch):
+                    loss_d, loss_g = losses[epoch * steps_per_epoch + i]
+                    call_student("log_losses", log_losses, writer, loss_d, loss_g, epoch, i, steps_per_epoch)
+
+        def log_all_samples():
+            for epoch in range(epochs):
+                call_student("log_samples", log_samples, writer, images.clone(), epoch)
+
+        try:
+            attempt("graph", lambda: call_student("log_graph", log_graph, writer, generator, discriminator,
+                                                  torch.randn(2, 5)))
+            attempt("losses", log_all_losses)
+            attempt("images", log_all_samples)
+        finally:
+            writer.close()
+        accumulator = _read_run(logdir)
+        reasons = [raised.get(part) or reason(accumulator)
+                   for part, reason in (("losses", lambda a: _scalars_reason(a, losses)),
+                                        ("images", lambda a: _images_reason(a, epochs, count)),
+                                        ("graph", _graph_reason))]
+        reasons = [r for r in reasons if r is not None]
+    if reasons:
+        print("TensorBoard logging: " + "; ".join(reasons))
+    return 3.0 - len(reasons)
+
+
 __all__ = ["GradingFailure", "check_build_models", "check_discriminator", "check_generator",
-           "check_train_discriminator", "check_train_generator"]
+           "check_tensorboard_logging", "check_train_discriminator", "check_train_generator"]

@@ -107,7 +107,10 @@ def tampering() -> list[str]:
             continue
         now = dict(vars(module)) if module is not None else dict(vars(_resolve(name)))
         for attr in set(before) | set(now):
-            if attr in ("__builtins__", "_state") or (name == "builtins" and attr in _KERNEL_MANAGED):
+            # __warningregistry__: Python's warnings module adds it to a module that a warning's
+            # frame points at, even under an "ignore" filter (the checks silence warnings).
+            if attr in ("__builtins__", "_state", "__warningregistry__") or (
+                    name == "builtins" and attr in _KERNEL_MANAGED):
                 continue
             if attr not in now or attr not in before or now[attr] is not before[attr]:
                 # Lazily imported submodules and caches may appear; only replaced or removed
