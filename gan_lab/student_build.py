@@ -3,8 +3,8 @@
 nbgrader strips the solutions from a lab's notebook; this does the same for the package. The
 build for a lab leaves out the answers to that lab's TODOs and to every later lab's, and always
 leaves out ``gan_lab/grading/`` (the hidden tests' checks and expected values). Answers to
-earlier labs stay: their deadlines have passed and later labs build on them (the DCGAN notes
-hand students ``train`` and ``BCE``, which run lab 1's training steps and BCE terms).
+earlier labs stay: their deadlines have passed, and a later lab may use what an earlier one
+taught (the command-line recipes, the metrics).
 
 Code is left out by its syntax tree, not by markers: a function keeps its signature and
 docstring and its body becomes a ``raise NotImplementedError``; a class keeps its name, bases,
@@ -69,6 +69,11 @@ MANIFEST: dict[str, tuple[Todo, ...]] = {
         Todo("training-steps", code=_TRAINING_TERMS),
         # The "mlp" recipe builds both networks and Adam(lr=2e-4) for each.
         Todo("build-models", code=("gan_lab.runs.build_recipe",)),
+        # The Tracker writes the same losses, grids and G -> D graph as the lab's four functions.
+        Todo("tensorboard-logging", code=("gan_lab.tracking.GanGraph", "gan_lab.tracking.Tracker.log_scalars",
+                                          "gan_lab.tracking.Tracker.log_image_grid",
+                                          "gan_lab.tracking.Tracker.log_graph",
+                                          "gan_lab.tracking.Tracker.log_gan_graph")),
         Todo("thought-question-3", reason=_WRITTEN),
     ),
     "dcgan": (
@@ -79,10 +84,14 @@ MANIFEST: dict[str, tuple[Todo, ...]] = {
         # The notebook hands students the Discriminator, so DCGANDiscriminator stays (it calls
         # the discriminator_block stub, so it fails when built).
         Todo("generator", code=("gan_lab.models.dcgan.DCGANGenerator",)),
+        # train runs a whole DCGAN training loop; the lab's step is the reference's, G first.
+        Todo("training-step", code=("gan_lab.training.train",)),
         Todo("batchnorm-reading", docs=("gan_lab.models.dcgan.DCGANGenerator",),
              reason="the values are checked in gan_lab.grading.dcgan; the comments that name "
                     "eps sit in bodies stubbed for 'generator' and 'discriminator-block'"),
         Todo("question-3", docs=("gan_lab.models.dcgan.DCGANGenerator",)),
+        # The package's initialiser covers Linear layers too, and its docstring says why.
+        Todo("question-4", docs=("gan_lab.models.dcgan.weights_init_normal",)),
     ),
     "gan_losses": (
         # The "lsgan" recipe draws 2 * rand - 1 and builds Adam(1e-3, betas=(0.5, 0.999)).
@@ -108,6 +117,8 @@ MANIFEST: dict[str, tuple[Todo, ...]] = {
         Todo("inline-question-4", code=("gan_lab.minimax.alternating_gradient_steps",
                                         "gan_lab.minimax.minimax_value"),
              docs=("gan_lab.minimax.minimax_value",)),
+        Todo("inline-question-4-explanation",
+             reason="a written answer; the docstrings that state it are left out for inline-question-4"),
         Todo("inline-question-5", docs=("gan_lab.minimax", "gan_lab.minimax.alternating_gradient_steps",
                                         "gan_lab.minimax.minimax_value")),
         Todo("inline-question-6", reason=_WRITTEN),

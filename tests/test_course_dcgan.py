@@ -17,6 +17,12 @@ MISTAKES = {
                      "a BatchNorm2d at the end of the block when bn is True"),
     "fixed-8": ("generator", "out.view(out.shape[0], 128, self.init_size, self.init_size)",
                 "out.view(out.shape[0], 128, 8, 8)", "generator-tests", 0.0, "not a fixed 8"),
+    # The visible check already asserts the mean, so summing costs the whole cell.
+    "d-loss-summed": ("training-step", "d_loss = (real_loss + fake_loss) / 2", "d_loss = real_loss + fake_loss",
+                      "training-step-tests", 0.0, "d_loss must be the mean of real_loss and fake_loss"),
+    "g-labelled-fake": ("training-step", "g_loss = adversarial_loss(discriminator(gen_imgs), valid)",
+                        "g_loss = adversarial_loss(discriminator(gen_imgs), fake)",
+                        "training-step-tests", 2.0, "G's images must be labelled valid"),
     "momentum-0.8": ("batchnorm-reading", "bn_momentum = 0.1", "bn_momentum = 0.8",
                      "batchnorm-reading-tests", 1.0, "the 0.8 went to eps"),
 }

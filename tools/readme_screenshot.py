@@ -1,6 +1,8 @@
 """The README's TensorBoard picture, taken the way the browser test takes its own.
 
     .venv/bin/python tools/readme_screenshot.py runs/demo-mlp docs/tensorboard-images.png
+    .venv/bin/python tools/readme_screenshot.py notebooks/mlp_gan/runs \
+        solutions/mlp_gan/tensorboard-images.png "Generated Images"     # lab 1's own tag
 
 Starts ``tensorboard --logdir RUN`` on a free loopback port, opens its Images tab in headless
 Chromium (tests/browser/install.sh installs it), waits until the last epoch's ``samples`` grid
@@ -34,7 +36,7 @@ def wait(condition, timeout: float, what: str):
     raise SystemExit(f"readme_screenshot: waited {timeout:g} s for {what}")
 
 
-def main(run: str, out: str) -> int:
+def main(run: str, out: str, tag: str = "samples") -> int:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -50,7 +52,7 @@ def main(run: str, out: str) -> int:
     driver = None
     try:
         tags = lambda: json.loads(urllib.request.urlopen(f"{url}/data/plugin/images/tags", timeout=5).read())  # noqa: E731
-        wait(lambda: any("samples" in run_tags for run_tags in tags().values()), 60, "TensorBoard to read the run")
+        wait(lambda: any(tag in run_tags for run_tags in tags().values()), 60, "TensorBoard to read the run")
         driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         driver.get(f"{url}/#images")
         loaded = "return arguments[0].complete && arguments[0].naturalWidth > 0"
@@ -68,6 +70,6 @@ def main(run: str, out: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: tools/readme_screenshot.py RUN_FOLDER OUT.png")
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    if len(sys.argv) not in (3, 4):
+        raise SystemExit("usage: tools/readme_screenshot.py RUN_FOLDER OUT.png [IMAGE_TAG]")
+    sys.exit(main(*sys.argv[1:]))
