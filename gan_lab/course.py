@@ -128,6 +128,8 @@ def course_demo(course_dir: Path, *, kernel_env: dict[str, str] | None = None,
 
     import nbformat
 
+    from gan_lab.autograde import autograde
+
     if course_dir.exists():
         shutil.rmtree(course_dir)
     course_dir.mkdir(parents=True)
@@ -150,9 +152,10 @@ def course_demo(course_dir: Path, *, kernel_env: dict[str, str] | None = None,
             nbformat.write(notebook, target)
         say(f"[{lab}] autograding {len(submissions)} submissions")
         started = time.perf_counter()
-        nbgrader(course_dir, "autograde", lab, "--force", env=kernel_env)
+        # The same pipeline as `gan-lab autograde`: sandboxed kernels, the out-of-kernel
+        # re-check, the audit's holds, and feedback without the hidden tests.
+        autograde(course_dir, lab, jobs=2, env=kernel_env, say=lambda _line: None)
         seconds = time.perf_counter() - started
-        nbgrader(course_dir, "generate_feedback", lab, "--force", env=kernel_env)
         for student in submissions:
             cells = scores(course_dir, lab, student)
             earned, available = autograded_points(cells)
