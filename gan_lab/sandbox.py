@@ -259,7 +259,7 @@ def _capped_outstream_class():
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._budget = int(os.environ.get("GAN_LAB_SANDBOX_OUTPUT_KB", "256")) * 1024
+            self._budget = Limits.from_env().output_kb * 1024  # one reading, one default
             self._written = 0
             self._parent_id = None
 
