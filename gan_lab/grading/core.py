@@ -155,6 +155,32 @@ def require_student_code(obj: Any, name: str) -> None:
                      f"a call into {origin} (via {global_name!r})")
 
 
+# --------------------------------------------------------------------------- training-step helpers
+def fill_gradients(model: nn.Module, value: float) -> None:
+    """Set every ``.grad`` of ``model`` to ``value``, as a previous training step leaves it."""
+    for p in model.parameters():
+        p.grad = torch.full_like(p, value)
+
+
+def sgd_step_on_copy(model: nn.Module, loss_of: Callable[[nn.Module], torch.Tensor],
+                     lr: float) -> list[torch.Tensor]:
+    """``model``'s weights after one SGD step on fresh gradients of ``loss_of(copy)``; the
+    step is taken on a copy, so ``model`` is left as it is."""
+    import copy
+
+    twin = copy.deepcopy(model)
+    for p in twin.parameters():
+        p.grad = None
+    loss_of(twin).backward()
+    with torch.no_grad():
+        return [p - lr * p.grad for p in twin.parameters()]
+
+
+def weights_match(model: nn.Module, weights: list[torch.Tensor]) -> bool:
+    """Whether ``model``'s parameters equal ``weights`` up to float rounding."""
+    return all(torch.allclose(p.detach(), w, atol=1e-6) for p, w in zip(model.parameters(), weights))
+
+
 # --------------------------------------------------------------------------- model helpers
 def build(what: str, factory: Callable, *args) -> nn.Module:
     """Instantiate a student model, failing with a reason when it cannot be built."""

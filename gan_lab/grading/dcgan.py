@@ -23,8 +23,11 @@ from gan_lab.grading.core import (
     check,
     expect,
     fail,
+    fill_gradients,
     max_difference,
     require_student_code,
+    sgd_step_on_copy,
+    weights_match,
 )
 
 Tensor = torch.Tensor
@@ -329,16 +332,6 @@ class _StandInDiscriminator(nn.Module):
         return torch.sigmoid(self.l1(img.reshape(len(img), -1)))
 
 
-def _sgd_after(model: nn.Module, loss_of) -> list[Tensor]:
-    """``model``'s weights after one SGD step (lr ``STEP_LR``) on fresh gradients of ``loss_of(copy)``."""
-    import copy
-
-    twin = copy.deepcopy(model)
-    loss_of(twin).backward()
-    with torch.no_grad():
-        return [p - STEP_LR * p.grad for p in twin.parameters()]
-
-
 def _load(model: nn.Module, weights: list[Tensor]) -> nn.Module:
     import copy
 
@@ -347,10 +340,6 @@ def _load(model: nn.Module, weights: list[Tensor]) -> nn.Module:
         for p, w in zip(twin.parameters(), weights):
             p.copy_(w)
     return twin
-
-
-def _weights_match(model: nn.Module, weights: list[Tensor]) -> bool:
-    return all(torch.allclose(p.detach(), w, atol=1e-6) for p, w in zip(model.parameters(), weights))
 
 
 STEP_LR = 0.1
@@ -393,7 +382,7 @@ def check_training_step(training_step) -> float:
     bce = nn.functional.binary_cross_entropy
 
     # G first, against the D it was given.
-    g_after = _sgd_after(generator, lambda g: bce(discriminator(g(z)), valid))
+    g_after = sgd_step_on_copy(generator, lambda g: bce(discriminator(g(z)), valid), STEP_LR)
     with torch.no_grad():
         g_loss = bce(discriminator(generator(z)), valid).item()
         g_saturating = bce(discriminator(generator(z)), fake).item()
@@ -402,18 +391,18 @@ def check_training_step(training_step) -> float:
     for when, images in (("before", generator(z).detach()), ("after", _load(generator, g_after)(z).detach())):
         with torch.no_grad():
             real_loss, fake_loss = bce(discriminator(real), valid).item(), bce(discriminator(images), fake).item()
-        d_after = _sgd_after(discriminator, lambda d, images=images: (bce(d(real), valid) + bce(d(images), fake)) / 2)
+        d_after = sgd_step_on_copy(
+            discriminator, lambda d, images=images: (bce(d(real), valid) + bce(d(images), fake)) / 2, STEP_LR)
         d_expected[when] = (real_loss, fake_loss, (real_loss + fake_loss) / 2, d_after)
     # The lab-1 order, D first: G would then step against the updated D.
     d_first = _load(discriminator, d_expected["before"][3])
-    g_after_d_first = _sgd_after(generator, lambda g: bce(d_first(g(z)), valid))
+    g_after_d_first = sgd_step_on_copy(generator, lambda g: bce(d_first(g(z)), valid), STEP_LR)
     with torch.no_grad():
         g_loss_d_first = bce(d_first(generator(z)), valid).item()
 
     g_grads = [(p.detach() - w) / STEP_LR for p, w in zip(generator.parameters(), g_after)]
     for model in (generator, discriminator):
-        for p in model.parameters():
-            p.grad = torch.full_like(p, STALE)
+        fill_gradients(model, STALE)
     optimizer_g = torch.optim.SGD(generator.parameters(), lr=STEP_LR)
     optimizer_d = torch.optim.SGD(discriminator.parameters(), lr=STEP_LR)
     try:
@@ -430,14 +419,14 @@ def check_training_step(training_step) -> float:
         return abs(a - b) <= 1e-5 * max(1.0, abs(b))
 
     reasons, points = [], 0.0
-    if close(found[0], g_loss) and _weights_match(generator, g_after):
+    if close(found[0], g_loss) and weights_match(generator, g_after):
         points += 2
-    elif close(found[0], g_loss_d_first) and _weights_match(generator, g_after_d_first):
+    elif close(found[0], g_loss_d_first) and weights_match(generator, g_after_d_first):
         reasons.append("G was updated after D: the notes train G first, against the D of the previous step")
     elif not close(found[0], g_loss):
         hint = " (G's images must be labelled valid, ones)" if close(found[0], g_saturating) else ""
         reasons.append(f"g_loss: expected BCE(D(G(z)), valid) = {g_loss:.4f}, found {found[0]:.4f}{hint}")
-    elif _weights_match(generator, [w - STEP_LR * STALE for w in g_after]):
+    elif weights_match(generator, [w - STEP_LR * STALE for w in g_after]):
         reasons.append("G's update used gradients left over from the previous step: call "
                        "optimizer_G.zero_grad() before g_loss.backward()")
     else:
@@ -456,7 +445,7 @@ def check_training_step(training_step) -> float:
                            f"sum {found[3]:.4f}")
         elif not close(found[3], d):
             reasons.append(f"d_loss: expected (real_loss + fake_loss) / 2 = {d:.4f}, found {found[3]:.4f}")
-        elif not _weights_match(discriminator, d_after):
+        elif not weights_match(discriminator, d_after):
             reasons.append("D's weights did not take one clean step of optimizer_D on d_loss's gradients "
                            "(call optimizer_D.zero_grad() first: G's step left gradients in D)")
         elif any(p.grad is not None and not torch.allclose(p.grad, g, atol=1e-5)

@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
-                                  fail, linear_layers, linears_with_widths, max_difference,
-                                  require_student_code)
+                                  fail, fill_gradients, linear_layers, linears_with_widths, max_difference,
+                                  require_student_code, sgd_step_on_copy, weights_match)
 
 TOLERANCE = 1e-5
 
@@ -134,36 +134,16 @@ def _as_float(value, what: str) -> float:
     fail(f"{what} return value", "the loss as a number (loss.item())", type(value).__name__)
 
 
-def _with_stale_gradients(model) -> None:
-    """Fill every .grad with junk, as the previous training step leaves it (both steps run
-    backward through D, so D's gradients are never clean when a step starts)."""
-    for p in model.parameters():
-        p.grad = torch.full_like(p, 3.0)
-
-
-def _clean_sgd_step(model, loss_fn, lr: float) -> list[torch.Tensor]:
-    """The weights after one SGD step on fresh gradients of ``loss_fn(copy)``, computed on a copy."""
-    import copy
-
-    twin = copy.deepcopy(model)
-    for p in twin.parameters():
-        p.grad = None
-    loss_fn(twin).backward()
-    with torch.no_grad():
-        return [p - lr * p.grad for p in twin.parameters()]
-
-
 def _step_reason(model, clean, before, stale: float, lr: float, optimizer: str) -> str | None:
     """None when ``model`` took exactly one clean step of ``optimizer``; else what went wrong."""
-    now = [p.detach() for p in model.parameters()]
-    if all(torch.allclose(a, b, atol=1e-6) for a, b in zip(now, clean)):
+    if weights_match(model, clean):
         return None
-    if all(torch.equal(a, b) for a, b in zip(now, before)):
+    if _unchanged(before, model):
         return (f"the weights did not change: clear the gradients with {optimizer}.zero_grad() "
                 f"before loss.backward(), and call {optimizer}.step() after it (zero_grad "
                 f"between backward and step wipes the gradients the step needs)")
     accumulated = [c - lr * stale for c in clean]  # SGD: the stale .grad adds to the new one
-    if all(torch.allclose(a, b, atol=1e-6) for a, b in zip(now, accumulated)):
+    if weights_match(model, accumulated):
         return (f"the update used gradients left over from earlier steps: call "
                 f"{optimizer}.zero_grad() before loss.backward()")
     return (f"the weights did not take one step of {optimizer} on this loss's gradients (a "
@@ -186,9 +166,9 @@ def check_train_discriminator(train_discriminator) -> float:
                     + F.binary_cross_entropy(discriminator(fakes), torch.zeros(batch, 1))).item()
         swapped = (F.binary_cross_entropy(discriminator(real), torch.zeros(batch, 1))
                    + F.binary_cross_entropy(discriminator(fakes), torch.ones(batch, 1))).item()
-    clean = _clean_sgd_step(discriminator, lambda d: F.binary_cross_entropy(d(real), torch.ones(batch, 1))
+    clean = sgd_step_on_copy(discriminator, lambda d: F.binary_cross_entropy(d(real), torch.ones(batch, 1))
                             + F.binary_cross_entropy(d(fakes), torch.zeros(batch, 1)), lr)
-    _with_stale_gradients(discriminator)
+    fill_gradients(discriminator, stale)
     g_before, d_before = _snapshot(generator), _snapshot(discriminator)
     optimizer = torch.optim.SGD(discriminator.parameters(), lr=lr)
     torch.manual_seed(7)
@@ -224,9 +204,9 @@ def check_train_generator(train_generator) -> float:
         probs = discriminator(generator(z))
         expected = F.binary_cross_entropy(probs, torch.ones(batch, 1)).item()
         saturating = F.binary_cross_entropy(probs, torch.zeros(batch, 1)).item()
-    clean = _clean_sgd_step(generator, lambda g: F.binary_cross_entropy(discriminator(g(z)),
+    clean = sgd_step_on_copy(generator, lambda g: F.binary_cross_entropy(discriminator(g(z)),
                                                                         torch.ones(batch, 1)), lr)
-    _with_stale_gradients(generator)
+    fill_gradients(generator, stale)
     g_before, d_before = _snapshot(generator), _snapshot(discriminator)
     optimizer = torch.optim.SGD(generator.parameters(), lr=lr)
     torch.manual_seed(11)
