@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gan_lab.autograde import autograde
-from gan_lab.course import REPO, labs, nbgrader, solution_submission
+from gan_lab.course.autograde import autograde
+from gan_lab.course.nbgrader_run import REPO, labs, nbgrader, solution_submission
 
 
 def _course(root: Path, lab: str, students: int) -> Path:

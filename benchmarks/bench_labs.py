@@ -98,7 +98,7 @@ def run_in_kernel(lab: str, executed: Path) -> tuple[int, str]:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from gan_lab.course import solution_submission
+    from gan_lab.course.nbgrader_run import solution_submission
 
     solution_submission(lab_source(lab), executed)
     notebook = nbformat.read(executed, as_version=4)

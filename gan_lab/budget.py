@@ -1,8 +1,9 @@
 """Training budgets: a full run on a GPU, a smaller one on a CPU, a smoke run under autograde.
 
-nbgrader sets ``NBGRADER_EXECUTION`` while it runs a submission; a whole class is graded on a
-CPU, so training cells then stop after a handful of steps. ``GAN_LAB_SMOKE=1`` asks for the same
-smoke budget by hand (the notebook tests use it). A student's own run is never shrunk.
+Under autograde (``gan_lab.limits.under_autograde``) a whole class is graded on a CPU, so
+training cells stop after a handful of steps (the grading limits' ``smoke_steps``, unless a lab
+asks for its own). ``GAN_LAB_SMOKE=1`` asks for the same smoke budget by hand (the notebook
+tests use it). A student's own run is never shrunk.
 
 The sources count epochs of MNIST's 60,000 training images. A course machine may hold fewer
 (the offline fallbacks give 8,000 or 4,000), and then an epoch is fewer updates: 30 epochs of
@@ -14,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import os
 from typing import Optional
+
+from gan_lab.limits import GradingLimits, under_autograde
 
 SMOKE_ENV = "GAN_LAB_SMOKE"
 SOURCE_IMAGES = 60_000  # MNIST's training set: what the sources' epochs are epochs of
@@ -34,22 +37,24 @@ class Budget:
 
 def smoke_mode() -> bool:
     """True under nbgrader autograde/validate, or when GAN_LAB_SMOKE=1."""
-    return bool(os.environ.get("NBGRADER_EXECUTION")) or os.environ.get(SMOKE_ENV) == "1"
+    return under_autograde() or os.environ.get(SMOKE_ENV) == "1"
 
 
-def training_budget(full_epochs: int, cpu_epochs: int, *, smoke_steps: int = 10,
+def training_budget(full_epochs: int, cpu_epochs: int, *, smoke_steps: Optional[int] = None,
                     on_gpu: Optional[bool] = None, dataset_size: Optional[int] = None) -> Budget:
     """The budget for a lab's training cell.
 
     Args:
         full_epochs: the handout's run, used on a GPU.
         cpu_epochs: what a CPU finishes in minutes.
-        smoke_steps: steps under autograde or GAN_LAB_SMOKE=1.
+        smoke_steps: steps under autograde or GAN_LAB_SMOKE=1 (default: the grading limits').
         on_gpu: whether training runs on a GPU (default: ask gan_lab.device).
         dataset_size: the training images at hand. Given, both epoch counts are read as
             epochs of the sources' 60,000 images and turned into as many updates over
             ``dataset_size`` images (30 epochs become 225 epochs of 8,000).
     """
+    if smoke_steps is None:
+        smoke_steps = GradingLimits.from_env().smoke_steps
     for name, value in (("full_epochs", full_epochs), ("cpu_epochs", cpu_epochs), ("smoke_steps", smoke_steps)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")

@@ -11,7 +11,8 @@
     gan-lab release-hold LAB STUDENT   give back points held for review after an audit finding
     gan-lab student-build     one student wheel per lab, without the code that answers TODOs
 
-Every error the user can cause ends in one line on stderr and a non-zero exit, not a traceback.
+Every error the user can cause (a ``gan_lab.errors.UsageError``) ends in one line on stderr and a
+non-zero exit; anything else is a bug and shows its traceback.
 """
 from __future__ import annotations
 
@@ -20,9 +21,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-
-class UsageError(Exception):
-    """Bad input from the command line; the message is shown as is."""
+from gan_lab.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,11 +81,39 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- train, sample
+def cmd_train(args: argparse.Namespace) -> int:
+    from gan_lab.runs import run
+
+    logdir = args.logdir or f"runs/{args.kind}"
+    result = run(args.kind, logdir=logdir, epochs=args.epochs, batch_size=args.batch_size,
+                 device=args.device, seed=args.seed, max_steps=args.max_steps, resume=args.resume,
+                 data_root=args.data_root, fast=args.fast)
+    h = result.history
+    print(f"trained {args.kind}: {h.steps} steps in {result.seconds:.1f} s (fast path: "
+          f"{result.fast}); last d_loss "
+          f"{h.last('d_loss', 20):.4f}, g_loss {h.last('g_loss', 20):.4f}")
+    print(f"TensorBoard logs: {result.logdir}   (tensorboard --logdir {result.logdir})")
+    print(f"checkpoint: {result.last_checkpoint}")
+    print(f"samples: {result.samples_path}")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from gan_lab.runs import sample_from_checkpoint
+
+    path = sample_from_checkpoint(args.checkpoint, args.out, n=args.n, seed=args.seed, device=args.device)
+    print(f"samples: {path}")
+    return 0
+
+
 # --------------------------------------------------------------------------- evaluate
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from gan_lab.metrics import format_table
     from gan_lab.metrics.checkpoint import evaluate_run
 
+    if args.n is not None and args.n < 2:
+        raise UsageError(f"--n must be at least 2 (a spread needs two samples), got {args.n}")
     kind, results, weights = evaluate_run(args.run, data_root=args.data_root, n=args.n,
                                           seed=args.seed, device=args.device)
     print(f"{args.run} ({kind}, samples from the generator's {weights})")
@@ -96,7 +123,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- course demo
 def cmd_course_demo(args: argparse.Namespace) -> int:
-    from gan_lab.course import course_demo, format_demo
+    from gan_lab.course.demo import course_demo, format_demo
     from gan_lab.mnist import prepare_mnist
 
     prepared = prepare_mnist(args.root, announce=None)
@@ -110,7 +137,7 @@ def cmd_course_demo(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- audit
 def cmd_audit(args: argparse.Namespace) -> int:
-    from gan_lab.audit import audit_lab, format_audit
+    from gan_lab.course.audit import audit_lab, format_audit
 
     results = audit_lab(Path(args.course), args.lab)
     print(format_audit(results))
@@ -119,33 +146,25 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- autograde
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from gan_lab.autograde import autograde, format_results
-    from gan_lab.course import CourseError
-    from gan_lab.sandbox import SandboxError
+    from gan_lab.course.autograde import autograde, format_results
 
-    try:
-        results = autograde(Path(args.course), args.lab, jobs=args.jobs, students=args.student,
-                            feedback=not args.no_feedback)
-    except (CourseError, SandboxError) as error:
-        raise UsageError(str(error)) from None
+    results = autograde(Path(args.course), args.lab, jobs=args.jobs, students=args.student,
+                        feedback=not args.no_feedback)
     print(format_results(args.lab, results))
     return 0
 
 
 def cmd_release_hold(args: argparse.Namespace) -> int:
-    from gan_lab.autograde import release_hold
-    from gan_lab.course import CourseError
+    from gan_lab.course.autograde import release_hold
 
-    try:
-        release_hold(Path(args.course), args.lab, args.student)
-    except CourseError as error:
-        raise UsageError(str(error)) from None
+    release_hold(Path(args.course), args.lab, args.student)
     return 0
 
 
 # --------------------------------------------------------------------------- student build
 def cmd_student_build(args: argparse.Namespace) -> int:
-    from gan_lab.student_build import LAB_ORDER, build_student_wheel, check_lab, format_build
+    from gan_lab.course.answers import LAB_ORDER, check_lab
+    from gan_lab.course.student_build import build_student_wheel, format_build
 
     labs = [check_lab(lab) for lab in args.lab] if args.lab else list(LAB_ORDER)
     for lab in labs:
@@ -255,23 +274,50 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "(default: dist/student)")
     student.set_defaults(func=cmd_student_build)
 
-    from gan_lab import runs  # the train/sample commands live beside the recipes they run
-
-    runs.add_commands(commands, _positive_int)
+    _add_train_and_sample(commands)
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    from gan_lab.course import CourseError
-    from gan_lab.device import DeviceError
-    from gan_lab.mnist import MnistError
+def _add_train_and_sample(commands) -> None:
+    from gan_lab.recipes import KINDS
 
+    train = commands.add_parser(
+        "train", help="train a GAN with TensorBoard logs and per-epoch checkpoints",
+        description="Train one of the course's GANs. Logs go to LOGDIR (open them with "
+                    "`tensorboard --logdir runs`), checkpoints to LOGDIR/checkpoints, and a "
+                    "final sample grid to LOGDIR/samples.png.")
+    train.add_argument("kind", choices=KINDS, help="which GAN to train")
+    train.add_argument("--epochs", type=_positive_int, help="epochs (default: the lab's full run)")
+    train.add_argument("--batch-size", type=_positive_int, help="batch size (default: the lab's)")
+    train.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    train.add_argument("--logdir", help="run folder (default: runs/KIND)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument("--max-steps", type=_positive_int, help="stop after this many steps in total")
+    train.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint")
+    train.add_argument("--data-root", default="data", help="MNIST folder (default: data)")
+    train.add_argument("--fast", metavar="SWITCHES",
+                       help="speed-ups: 'none' or a comma list of graph, bf16, channels_last, "
+                            "compile (default: the fastest measured for KIND on the device; "
+                            "none on a CPU)")
+    train.set_defaults(func=cmd_train)
+
+    sample = commands.add_parser(
+        "sample", help="write a sample grid from a checkpoint",
+        description="Load the generator from CHECKPOINT and write N samples as a PNG grid.")
+    sample.add_argument("checkpoint", help="a .pt file written by gan-lab train")
+    sample.add_argument("--out", default="samples.png", help="PNG to write (default: samples.png)")
+    sample.add_argument("--n", type=_positive_int, default=64, help="number of samples (default: 64)")
+    sample.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    sample.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    sample.set_defaults(func=cmd_sample)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, DeviceError, MnistError, CourseError, ValueError, FileNotFoundError) as exc:
-        # Raised by our own input checks, each with a message that names the problem.
+    except UsageError as exc:  # our own input checks, each with a message that names the problem
         print(f"gan-lab {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

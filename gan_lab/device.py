@@ -13,8 +13,10 @@ from typing import Optional
 
 import torch
 
+from gan_lab.errors import UsageError
 
-class DeviceError(RuntimeError):
+
+class DeviceError(UsageError):
     """A device was asked for that this machine cannot provide."""
 
 
@@ -173,3 +175,18 @@ def synchronize(device: torch.device) -> None:
     """Wait for the work queued on ``device`` (a no-op on the CPU); for honest wall-clock timing."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+def rng_state() -> dict:
+    """The CPU's random number generator state, and every GPU's where CUDA is available."""
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore what ``rng_state()`` returned (the GPUs' part only where CUDA is available)."""
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

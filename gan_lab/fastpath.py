@@ -32,10 +32,12 @@ from typing import Optional
 import torch
 from torch import nn
 
+from gan_lab.errors import UsageError
+
 SWITCHES = ("graph", "bf16", "channels_last", "compile")
 
 
-class FastPathError(ValueError):
+class FastPathError(UsageError):
     """A fast-path switch was asked for that cannot work here; the message says why."""
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import torch
 from torch import nn
@@ -27,6 +27,8 @@ from torch import nn
 from gan_lab.imaging import ValueRange, to_image_batch
 
 _LOSS_PREFIXES = ("d_loss", "g_loss")
+# What a training history may record per step, in the order ``log_history`` writes it.
+HISTORY_KEYS = ("d_loss", "d_loss_real", "d_loss_fake", "g_loss", "d_real", "d_fake")
 _DISCRIMINATOR_PREFIX = "d_"
 
 
@@ -122,6 +124,19 @@ class Tracker:
         tagged = {scalar_tag(name): _as_float(name, value) for name, value in values.items()}
         for tag, value in tagged.items():
             writer.add_scalar(tag, value, global_step=step)
+
+    def log_history(self, history: Mapping[str, Sequence[float]], start: int) -> None:
+        """Every step's values from global step ``start`` to the end of ``history``.
+
+        ``history`` maps each of ``HISTORY_KEYS`` it records to one value per step so far (a
+        ``gan_lab.training.History``, or the dcgan lab's dict of lists); an epoch's end logs
+        its own steps with ``start`` = the step it began at.
+        """
+        keys = [key for key in HISTORY_KEYS if history.get(key)]
+        if self._active_writer() is None or not keys:
+            return
+        for step in range(start, len(history[keys[0]])):
+            self.log_scalars(step, **{key: history[key][step] for key in keys})
 
     def log_image_grid(
         self,

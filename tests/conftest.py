@@ -47,7 +47,7 @@ def course(tmp_path_factory, small_mnist):
     import shutil
 
     import course_helpers
-    from gan_lab.course import REPO, labs
+    from gan_lab.course.nbgrader_run import REPO, labs
 
     course_helpers.KERNEL_ENV.update(GAN_LAB_MNIST_DIR=str(small_mnist / "MNIST" / "raw"),
                                      GAN_LAB_OFFLINE="1")

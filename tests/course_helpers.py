@@ -6,8 +6,9 @@ from pathlib import Path
 
 import nbformat
 
-from gan_lab import course as course_tools
-from gan_lab.course import scores, solution_submission
+from gan_lab.course import nbgrader_run as course_tools
+from gan_lab.course.gradebook import scores
+from gan_lab.course.nbgrader_run import solution_submission
 
 # Set by the ``course`` fixture: kernels read MNIST from the small prepared set, offline.
 KERNEL_ENV: dict[str, str] = {}
@@ -58,7 +59,7 @@ def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None
     as an instructor would, by ``gan-lab autograde --jobs 2`` (sandboxed, re-checked); every other
     autograded cell must earn its full points.
     """
-    from gan_lab.autograde import autograde
+    from gan_lab.course.autograde import autograde
 
     base = solutions(course, lab)
     for student, (cell, old, new, *_rest) in mistakes.items():

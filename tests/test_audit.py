@@ -7,8 +7,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_helpers import edit, solutions, submit
-from gan_lab.audit import Finding, audit_lab, audit_submission, format_audit
-from gan_lab.course import labs
+from gan_lab.course.audit import Finding, audit_lab, audit_submission, format_audit
+from gan_lab.course.nbgrader_run import labs
 
 
 # --------------------------------------------------------------------------- in memory
@@ -128,7 +128,7 @@ def test_delegation_to_an_answering_module(line, shown):
 def test_code_that_touches_the_grader_is_its_own_hold_worthy_kind(line, why):
     """Is code that reaches the grader, sys.modules, gc, ctypes, frames or function internals
     reported as touches-grader, the kind that holds points?"""
-    from gan_lab.audit import HOLD_KINDS
+    from gan_lab.course.audit import HOLD_KINDS
 
     findings = audit_submission(_release(), _answered(f"def double(x):\n    return 2 * x\n{line}"))
     grader = [f for f in findings if f.kind == "touches-grader"]
@@ -276,7 +276,7 @@ def test_cli_audit_exits_one_on_findings_and_names_the_student(tmp_path, capsys,
 
 def test_an_answer_imported_from_a_helper_module_is_delegation():
     """gan_lab.data is a helper, but its gaussian_samples answers lab 4's sampler TODO."""
-    from gan_lab.audit import _is_disallowed
+    from gan_lab.course.audit import _is_disallowed
 
     assert _is_disallowed("gan_lab.data.gaussian_samples")
     assert not _is_disallowed("gan_lab.data.latent_noise")

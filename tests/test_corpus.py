@@ -19,7 +19,8 @@ import pytest
 import course_helpers
 from corpus import CASES, FULL, LAB
 from course_helpers import feedback_text, solutions, submit
-from gan_lab.course import nbgrader, scores
+from gan_lab.course.gradebook import scores
+from gan_lab.course.nbgrader_run import nbgrader
 
 pytestmark = pytest.mark.slow
 BY_STUDENT = {case.student: case for case in CASES}

@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 from course_helpers import nbgrader, solutions, submit
-from gan_lab.course import REPO, autograded_points, labs, scores
+from gan_lab.course.gradebook import autograded_points, scores
+from gan_lab.course.nbgrader_run import REPO, labs
 
 LABS = labs()
 

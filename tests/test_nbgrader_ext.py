@@ -1,7 +1,7 @@
 """The replacement for nbgrader's DeduplicateIds keeps a copied cell from failing a submission."""
 import nbformat
 
-from gan_lab.nbgrader_ext import DeduplicateIds
+from gan_lab.course.nbgrader_ext import DeduplicateIds
 
 
 def test_copies_of_a_graded_cell_become_ordinary_cells_and_the_last_is_graded():

@@ -3,7 +3,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from gan_lab.course import REPO, labs, solution_submission
+from gan_lab.course.nbgrader_run import REPO, labs, solution_submission
 
 
 @pytest.mark.parametrize("lab", labs())

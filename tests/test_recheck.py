@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from gan_lab.course import REPO
+from gan_lab.course.nbgrader_run import REPO
 from gan_lab.grading import seal
-from gan_lab.recheck import hidden_tests, parse_report, recheck, student_definitions
+from gan_lab.course.recheck import hidden_tests, parse_report, recheck, student_definitions
 
 TOY = REPO / "solutions" / "toy_1d" / "toy_1d.ipynb"
 TOY_TESTS = ["get-distribution-sampler-tests", "get-generator-input-sampler-tests", "generator-tests",
@@ -134,7 +134,7 @@ def test_a_report_counts_only_when_it_is_exactly_one_verdict_per_cell(text, ok):
 
 def test_the_recheck_runs_sandboxed_and_reports_through_its_descriptor(tmp_path):
     """The process autograde starts: bubblewrap (where it is installed), a report on an fd."""
-    from gan_lab.autograde import run_recheck
+    from gan_lab.course.autograde import run_recheck
 
     path = tmp_path / "graded.ipynb"
     path.write_text(json.dumps(_toy(("generator", *SIGMOID_OUT))))

@@ -7,7 +7,9 @@ import torch
 
 from gan_lab.cli import main
 from gan_lab.mnist import prepare_mnist
-from gan_lab.runs import KINDS, build_recipe, load_checkpoint, run
+from gan_lab.checkpoints import CheckpointError, load_checkpoint
+from gan_lab.recipes import KINDS, build_recipe
+from gan_lab.runs import run
 from gan_lab.tracking import read_events
 
 
@@ -84,9 +86,9 @@ def test_resume_refuses_a_finished_run_and_a_wrong_kind(tmp_path, data_root):
     """Are a finished run and a checkpoint of another kind explained, not silently retrained?"""
     run("mlp", logdir=tmp_path / "r", epochs=1, batch_size=2000, device="cpu", data_root=data_root, progress=False)
     last = tmp_path / "r" / "checkpoints" / "last.pt"
-    with pytest.raises(ValueError, match="already finished epoch 1 of 1; ask for more --epochs"):
+    with pytest.raises(CheckpointError, match="already finished epoch 1 of 1; ask for more --epochs"):
         run("mlp", logdir=tmp_path / "r", epochs=1, resume=last, data_root=data_root, progress=False)
-    with pytest.raises(ValueError, match="checkpoint is for 'mlp', not 'lsgan'"):
+    with pytest.raises(CheckpointError, match="checkpoint is for 'mlp', not 'lsgan'"):
         run("lsgan", logdir=tmp_path / "r2", epochs=2, resume=last, data_root=data_root, progress=False)
 
 
@@ -97,7 +99,7 @@ def test_resume_refuses_a_checkpoint_without_the_recipes_weight_average(tmp_path
     state = load_checkpoint(last)
     state["generator_average"] = None
     torch.save(state, last)
-    with pytest.raises(ValueError, match="checkpoint has no weight average, which the toy1d recipe keeps"):
+    with pytest.raises(CheckpointError, match="checkpoint has no weight average, which the toy1d recipe keeps"):
         run("toy1d", logdir=tmp_path / "r", epochs=2, resume=last, device="cpu", progress=False)
 
 
@@ -187,7 +189,7 @@ def test_the_default_toy_run_lands_on_the_target_not_a_point(tmp_path):
 
 def test_cosine_decay_falls_from_the_full_lr_towards_the_final_fraction():
     """Does the schedule start at 1, pass half-way at mid-run, and end just above the floor?"""
-    from gan_lab.runs import cosine_decay
+    from gan_lab.recipes import cosine_decay
 
     schedule = cosine_decay(0.01)
     assert schedule(0, 40) == 1.0
@@ -197,7 +199,7 @@ def test_cosine_decay_falls_from_the_full_lr_towards_the_final_fraction():
 
 def test_sorted_minibatch_gives_d_one_ascending_row():
     """Is a (n, 1) batch turned into a (1, n) row in ascending order that keeps G's gradients?"""
-    from gan_lab.runs import sorted_minibatch
+    from gan_lab.recipes import sorted_minibatch
 
     samples = torch.tensor([[3.0], [1.0], [2.0]], requires_grad=True)
     row = sorted_minibatch(samples)
@@ -208,7 +210,7 @@ def test_sorted_minibatch_gives_d_one_ascending_row():
 
 def test_toy_resume_continues_on_the_lr_schedule(tmp_path):
     """Is 1 toy epoch + resume for 1 more identical to 2 straight, lr schedule and weight average included?"""
-    from gan_lab.runs import cosine_decay
+    from gan_lab.recipes import cosine_decay
 
     common = dict(device="cpu", progress=False, epochs=2)
     straight = run("toy1d", logdir=tmp_path / "a", **common)

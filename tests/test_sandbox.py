@@ -9,21 +9,28 @@ import sys
 import nbformat
 import pytest
 
-from gan_lab import sandbox
-from gan_lab.sandbox import Limits, SandboxError
+from gan_lab.course import sandbox
+from gan_lab.course.sandbox import SandboxError
+from gan_lab.errors import UsageError
+from gan_lab.limits import GradingLimits, LimitsError
 
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 
 
 def test_limits_come_from_the_environment_with_defaults():
-    assert Limits.from_env({}) == Limits()
-    assert Limits.from_env({"GAN_LAB_SANDBOX_MEMORY_MB": "2048"}).memory_mb == 2048
+    assert GradingLimits.from_env({}) == GradingLimits()
+    assert GradingLimits().cell_timeout_s == 60 and GradingLimits().smoke_steps == 10
+    assert GradingLimits.from_env({"GAN_LAB_SANDBOX_MEMORY_MB": "2048"}).memory_mb == 2048
+    assert GradingLimits.from_env({"GAN_LAB_CELL_TIMEOUT": "15"}).cell_timeout_s == 15
+    limits = GradingLimits(output_kb=4, smoke_steps=3)
+    assert GradingLimits.from_env(limits.as_env()) == limits  # what the kernel reads back
 
 
 @pytest.mark.parametrize("value", ["lots", "0", "-5", "1.5"])
 def test_a_bad_limit_is_named(value):
-    with pytest.raises(SandboxError, match=f"GAN_LAB_SANDBOX_CPU_SECONDS must be a positive whole number, got '{value}'"):
-        Limits.from_env({"GAN_LAB_SANDBOX_CPU_SECONDS": value})
+    with pytest.raises(LimitsError, match=f"GAN_LAB_SANDBOX_CPU_SECONDS must be a positive whole number, got '{value}'"):
+        GradingLimits.from_env({"GAN_LAB_SANDBOX_CPU_SECONDS": value})
+    assert issubclass(LimitsError, UsageError)  # gan-lab prints it in one line
 
 
 def test_the_switch_is_on_by_default_and_rejects_anything_but_on_or_off():
@@ -63,11 +70,12 @@ def test_the_sockets_move_to_a_private_folder_reached_by_symlinks(tmp_path):
         shutil.rmtree(private)
 
 
-def test_the_kernelspec_runs_the_launcher_and_interrupts_by_message(tmp_path):
-    folder = sandbox.install_kernelspec(prefix=str(tmp_path))
-    spec = json.loads((folder / "kernel.json").read_text())
-    assert spec["argv"][:3] == [sys.executable, "-m", "gan_lab.sandbox"]
-    assert spec["interrupt_mode"] == "message"
+def test_the_kernel_spec_runs_the_launcher_and_interrupts_by_message():
+    from gan_lab.course.kernel import sandbox_kernel_spec
+
+    spec = sandbox_kernel_spec()
+    assert spec.argv[:3] == [sys.executable, "-m", "gan_lab.course.sandbox"]
+    assert spec.interrupt_mode == "message"
 
 
 @needs_bwrap
@@ -76,10 +84,9 @@ def test_a_sandboxed_kernel_sees_only_its_folder_and_no_network(tmp_path, monkey
     import nbclient
     from traitlets.config import Config
 
-    sandbox.install_kernelspec()
+    from gan_lab.course.kernel import SandboxKernelManager
+
     config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = sandbox.socket_prefix()
     secret = tmp_path / "secret.txt"
     secret.write_text("gradebook")
     work = tmp_path / "submission"
@@ -93,11 +100,11 @@ def test_a_sandboxed_kernel_sees_only_its_folder_and_no_network(tmp_path, monkey
         "print('y' * 100_000)",
     ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nbclient.NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, config=config, timeout=60,
+    nbclient.NotebookClient(notebook, kernel_manager_class=SandboxKernelManager, config=config, timeout=60,
                             resources={"metadata": {"path": str(work)}}).execute()
     text = ["".join(o.get("text", "") for o in cell.outputs) for cell in notebook.cells]
     assert text[0].strip() == "['mine.txt']" and (work / "mine.txt").read_text() == "ok"
     assert text[1].strip() == "False True"  # the secret is hidden; gan_lab itself is readable
     assert text[2].startswith("no network:")
-    assert text[3].strip() == str(Limits().memory_mb)
+    assert text[3].strip() == str(GradingLimits().memory_mb)
     assert len(text[4]) < 5_000 and "output beyond 4 kB in this cell was dropped" in text[4]

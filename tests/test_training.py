@@ -170,7 +170,7 @@ TOY_BUDGET_STEPS = 6000
 
 def test_toy_gan_reaches_the_gaussian_within_the_cpu_budget():
     """Does the 1-D toy reach mean 4 +/- 0.2 and std 1.25 +/- 0.25 within the measured budget?"""
-    from gan_lab.runs import ToyBatches
+    from gan_lab.recipes import ToyBatches
 
     torch.manual_seed(1)
     batch = 100

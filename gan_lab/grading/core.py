@@ -18,11 +18,8 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
+from gan_lab.course.answers import ALLOWED_HELPERS, answer_names
 from gan_lab.grading import seal
-
-# Parts of gan_lab a student may use; anything else in gan_lab answers a TODO.
-ALLOWED_HELPERS = ("gan_lab.data", "gan_lab.device", "gan_lab.tracking", "gan_lab.plotting",
-                   "gan_lab.budget", "gan_lab.imaging", "gan_lab.mnist", "gan_lab.minimax")
 
 
 class GradingFailure(AssertionError):
@@ -81,14 +78,6 @@ def check(fn: Callable) -> Callable:
 
 
 # --------------------------------------------------------------------------- delegation
-@functools.lru_cache(maxsize=1)
-def answer_names() -> frozenset[str]:
-    """Qualified names in gan_lab whose code answers a TODO (the student build's manifest)."""
-    from gan_lab.student_build import MANIFEST
-
-    return frozenset(name for todos in MANIFEST.values() for todo in todos for name in todo.code)
-
-
 def _gan_lab_origin(value: Any) -> str | None:
     """Where in gan_lab ``value`` comes from, when that part of gan_lab answers a TODO."""
     if isinstance(value, types.ModuleType):

@@ -3,7 +3,7 @@
 Student code and the hidden tests share one kernel, so a submission can replace a check with
 one that always passes (``mlp_gan.check_generator = lambda *a: None``), or patch a builtin or a
 torch function the checks rely on. nbgrader cannot tell. ``arm()`` runs when the grading
-kernel starts, before any cell (``nbgrader_config.py`` passes it to the kernel); it records
+kernel starts, before any cell (``gan_lab.course.config`` passes it to the kernel); it records
 the genuine grading functions, builtins and the torch functions the checks use. Every check
 first calls ``tampering()`` and fails, with the names it finds changed, in a kernel where any
 of them changed.
@@ -13,7 +13,7 @@ a check really ran. So nothing here signs anything, and no key, signer or receip
 the kernel for student code to find. The evidence that a test passed is made outside the
 kernel instead: ``gan-lab autograde`` re-runs every passed check in a fresh sandboxed process
 that records the genuine checks before it defines the student's functions
-(``gan_lab.recheck``), and keeps a cell's points only when both runs agree. The same
+(``gan_lab.course.recheck``), and keeps a cell's points only when both runs agree. The same
 ``arm()``/``tampering()`` pair guards that process.
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ import types
 from typing import Any, Callable
 
 _GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.grading.mlp_gan",
-                    "gan_lab.grading.dcgan", "gan_lab.grading.gan_losses", "gan_lab.grading.toy_1d")
+                    "gan_lab.grading.dcgan", "gan_lab.grading.gan_losses", "gan_lab.grading.toy_1d",
+                    "gan_lab.course.answers")
 _WATCHED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init",
                     "torch.optim", "torch.testing", "math", "inspect", "numpy")
 _LOADED_FIRST = ("torch._dynamo", "torchvision")

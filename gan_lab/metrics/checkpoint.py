@@ -5,19 +5,9 @@ from pathlib import Path
 
 import torch
 
+from gan_lab.checkpoints import find_checkpoint, load_checkpoint, sampling_recipe
 from gan_lab.metrics.image import evaluate_images
 from gan_lab.metrics.toy import evaluate_toy
-
-
-def find_checkpoint(run: str | Path) -> Path:
-    """A run folder's ``checkpoints/last.pt``, or the checkpoint file itself."""
-    run = Path(run)
-    if run.is_file():
-        return run
-    last = run / "checkpoints" / "last.pt"
-    if not last.is_file():
-        raise FileNotFoundError(f"{run}: no checkpoints/last.pt (expected a run folder written by gan-lab train)")
-    return last
 
 
 def evaluate_run(run: str | Path, *, data_root: str | Path = "data", n: int | None = None,
@@ -33,16 +23,13 @@ def evaluate_run(run: str | Path, *, data_root: str | Path = "data", n: int | No
     """
     from gan_lab.data import mnist_tensors
     from gan_lab.device import get_device
-    from gan_lab.runs import build_recipe, load_checkpoint, sampling_weights
 
     state = load_checkpoint(find_checkpoint(run))
     torch_device = get_device(device)
-    recipe = build_recipe(state["kind"], torch_device)
-    recipe.generator.load_state_dict(sampling_weights(state))
-    recipe.generator.eval()
+    recipe = sampling_recipe(state, torch_device)
     weights = "last weights" if state.get("generator_average") is None else "weight average"
     generator = torch.Generator(torch_device).manual_seed(seed)
-    if recipe.image_shape is None:
+    if not recipe.makes_images:
         with torch.no_grad():
             samples = recipe.generator(recipe.noise(n or 10_000, generator))
         return state["kind"], evaluate_toy(samples.flatten().cpu().numpy(), seed=seed), weights

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gan_lab.course import REPO
+from gan_lab.course.nbgrader_run import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

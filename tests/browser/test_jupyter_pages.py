@@ -8,7 +8,7 @@ import shutil
 import nbformat
 import pytest
 
-from gan_lab.course import REPO, nbgrader, solution_submission
+from gan_lab.course.nbgrader_run import REPO, nbgrader, solution_submission
 
 LAB = "mlp_gan"
 NOTEBOOK = f"student/{LAB}.ipynb"  # the solved lab inside the course folder the server shows

@@ -6,7 +6,7 @@ they share the gradebook, which SQLite keeps consistent (each unit writes one su
 in short transactions, waiting up to a minute for the others).
 
 After the units, and outside any kernel, every test cell that nbgrader scored above 0 is
-re-checked (``gan_lab.recheck``): its hidden check runs again in a fresh sandboxed process that
+re-checked (``gan_lab.course.recheck``): its hidden check runs again in a fresh sandboxed process that
 loaded the genuine checks before the student's definitions. A cell keeps its points only when
 both runs agree; otherwise it is set to what the re-check awards (0 for a failed check) in the
 gradebook, as a manual score the instructor sees in formgrader, and the reason is written into
@@ -30,7 +30,8 @@ from typing import Callable, Optional, Sequence
 
 import nbformat
 
-from gan_lab.course import CourseError, autograded_points, nbgrader, scores
+from gan_lab.course.gradebook import autograded_points, open_gradebook, scores
+from gan_lab.course.nbgrader_run import CourseError, nbgrader
 
 LEDGER = "gan-lab-overrides.json"  # the cells this command zeroed, so a re-grade can undo it
 
@@ -70,14 +71,14 @@ def submitted_students(course_dir: Path, lab: str) -> list[str]:
 
 
 def _check_course(course_dir: Path, lab: str, students: Optional[Sequence[str]]) -> list[str]:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     if not (course_dir / "nbgrader_config.py").is_file():
         raise CourseError(f"{course_dir} is not a course folder: it has no nbgrader_config.py")
     if not (course_dir / "gradebook.db").is_file():
         raise CourseError(f"{course_dir} has no gradebook.db yet: run `nbgrader generate_assignment "
                           f"{lab}` there first")
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course_dir) as gradebook:
         try:
             gradebook.find_assignment(lab)
         except MissingEntry:
@@ -106,15 +107,15 @@ RECHECK_TIMEOUT_S = 300
 
 def run_recheck(graded_path: Path, grade_ids: list[str], env: dict[str, str]) -> dict[str, dict] | None:
     """The re-check's verdicts for ``grade_ids`` of one graded notebook (None: no valid report)."""
-    from gan_lab.recheck import parse_report
-    from gan_lab.sandbox import run_isolated
+    from gan_lab.course.recheck import parse_report
+    from gan_lab.course.sandbox import run_isolated
 
     with tempfile.TemporaryDirectory(prefix="gan-lab-recheck-") as work, \
             tempfile.TemporaryFile(mode="w+") as report:
         shutil.copy(graded_path, Path(work) / "submission.ipynb")
         os.chmod(Path(work) / "submission.ipynb", 0o644)
         try:
-            run_isolated([sys.executable, "-m", "gan_lab.recheck", "--report-fd", str(report.fileno()),
+            run_isolated([sys.executable, "-m", "gan_lab.course.recheck", "--report-fd", str(report.fileno()),
                           "submission.ipynb", *grade_ids], Path(work), env={**os.environ, **env},
                          pass_fds=[report.fileno()], timeout=RECHECK_TIMEOUT_S)
         except subprocess.TimeoutExpired:  # no verdict in time, so no trust
@@ -158,10 +159,8 @@ def _load_ledger(course_dir: Path) -> dict:
 def _apply_overrides(course_dir: Path, lab: str, student: str, overrides: list[Override],
                      ledger: dict) -> None:
     """Write overrides as manual scores; undo the ones a previous run made that no longer hold."""
-    from nbgrader.api import Gradebook
-
     previous = set(ledger.get(lab, {}).get(student, []))
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course_dir) as gradebook:
         for grade_id in previous - {o.cell for o in overrides}:
             grade = gradebook.find_grade(grade_id, lab, lab, student)
             grade.manual_score = None
@@ -259,9 +258,9 @@ def _grade_one(course_dir: Path, lab: str, student: str, env: dict[str, str]) ->
 
 def _zero_ungraded(course_dir: Path, lab: str, student: str, reason: str) -> list[Override]:
     """A submission nbgrader could not grade earns 0 on every autograded cell, on record."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course_dir) as gradebook:
         try:
             gradebook.find_submission(lab, student)
         except MissingEntry:
@@ -275,8 +274,8 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
               feedback: bool = True, env: Optional[dict[str, str]] = None,
               say: Callable[[str], None] = print) -> list[Graded]:
     """Grade the submissions of ``lab`` in ``course_dir``; see the module docstring."""
-    from gan_lab.audit import HOLD_KINDS, audit_lab
-    from gan_lab.sandbox import sandbox_enabled
+    from gan_lab.course.audit import HOLD_KINDS, audit_lab
+    from gan_lab.course.sandbox import bwrap_path, sandbox_enabled
 
     if jobs < 1:
         raise CourseError(f"--jobs must be at least 1, got {jobs}")
@@ -285,6 +284,8 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
     unit_env = dict(env or {})
     if not sandbox_enabled({**os.environ, **unit_env}):
         say("GAN_LAB_SANDBOX=off: student code runs unsandboxed, in the kernel and in the re-check")
+    else:
+        bwrap_path()  # a missing or unusable bubblewrap stops here, with what to do
     # Each unit gets an equal share of the cores; torch would otherwise oversubscribe them.
     unit_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     say(f"[{lab}] grading {len(names)} submission(s) with {jobs} job(s)")

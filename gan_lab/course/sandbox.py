@@ -1,8 +1,8 @@
 """The sandboxed grading kernel: student code runs in bubblewrap, cut off from everything else.
 
-nbgrader starts the kernel named ``gan-lab-sandbox`` (see ``nbgrader_config.py``). Its launcher,
-``python -m gan_lab.sandbox -f CONNECTION_FILE``, runs an ordinary IPython kernel inside a
-bubblewrap (``bwrap``) sandbox where:
+Under autograde, nbgrader starts every kernel through ``SandboxKernelManager`` (set by
+``gan_lab.course.config.configure``): its command, ``python -m gan_lab.course.sandbox -f
+CONNECTION_FILE``, runs an ordinary IPython kernel inside a bubblewrap (``bwrap``) sandbox where:
 
 - there is no network (a private network namespace; the kernel talks to nbgrader over Unix
   sockets, so the connection must use ``transport = "ipc"``);
@@ -12,12 +12,12 @@ bubblewrap (``bwrap``) sandbox where:
   and the MNIST source folder: never other submissions, the gradebook or the solutions;
 - memory (address space), CPU time, file size and printed output are capped.
 
-The caps are set with environment variables, read when the kernel starts (defaults in
-``Limits``). ``GAN_LAB_SANDBOX=off`` grades without the sandbox, for trusted notebooks only.
+The caps are ``gan_lab.limits.GradingLimits``, read from their environment variables when the
+kernel starts. ``GAN_LAB_SANDBOX=off`` grades without the sandbox, for trusted notebooks only.
+The kernel's printed output is capped by ``gan_lab.course.outstream``.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import resource
@@ -27,7 +27,9 @@ import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
-KERNEL_NAME = "gan-lab-sandbox"
+from gan_lab.errors import UsageError
+from gan_lab.limits import GradingLimits
+
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 # System files a Python kernel reads; secrets such as /etc/shadow are not among them.
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
@@ -40,30 +42,8 @@ _PASSED_ENV = ("LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "OMP_NUM_THREADS", 
                "MPLBACKEND")
 
 
-class SandboxError(RuntimeError):
+class SandboxError(UsageError):
     """The sandbox cannot run here; the message says what to do."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """What one grading kernel may use, from ``GAN_LAB_SANDBOX_*`` variables or the defaults."""
-
-    memory_mb: int = 6144      # address space: torch alone maps about 1.5 GiB
-    cpu_seconds: int = 900     # CPU time for the whole notebook
-    file_mb: int = 256         # the largest file the kernel may write
-    output_kb: int = 256       # printed output kept per cell and stream; the rest is dropped
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> "Limits":
-        values = {}
-        for field in dataclasses.fields(cls):
-            name = f"GAN_LAB_SANDBOX_{field.name.upper()}"
-            if name in env:
-                text = env[name]
-                if not text.isdigit() or int(text) < 1:
-                    raise SandboxError(f"{name} must be a positive whole number, got {text!r}")
-                values[field.name] = int(text)
-        return cls(**values)
 
 
 def sandbox_enabled(env=os.environ) -> bool:
@@ -91,45 +71,6 @@ def bwrap_path() -> str:
     return path
 
 
-def install_kernelspec(prefix: str = sys.prefix) -> Path:
-    """Write the ``gan-lab-sandbox`` kernelspec into ``prefix`` (the venv); return its folder."""
-    folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
-    spec = {
-        "argv": [sys.executable, "-m", "gan_lab.sandbox", "-f", "{connection_file}"],
-        "display_name": "Python 3 (gan-lab grading sandbox)",
-        "language": "python",
-        # bwrap does not pass signals on to the kernel: interrupt it with a message instead.
-        "interrupt_mode": "message",
-        "metadata": {"debugger": False},
-    }
-    text = json.dumps(spec, indent=1) + "\n"
-    target = folder / "kernel.json"
-    if not target.exists() or target.read_text() != text:
-        folder.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    return folder
-
-
-def socket_prefix() -> str:
-    """A fresh absolute path prefix for this grading process's kernel sockets.
-
-    Kernels of one nbgrader process run one after another; each process gets its own folder,
-    so parallel graders never share sockets.
-    """
-    import atexit
-
-    folder = Path(tempfile.mkdtemp(prefix="gan-lab-ipc-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return str(folder / "kernel")
-
-
-def require_sandbox() -> str:
-    """For ``nbgrader_config.py``: check bubblewrap, install the kernelspec, return its name."""
-    bwrap_path()
-    install_kernelspec()
-    return KERNEL_NAME
-
-
 # --------------------------------------------------------------------------- the launcher
 def _private_connection(connection_file: Path) -> tuple[Path, Path]:
     """Move the kernel's Unix sockets into a private folder; nbgrader reaches them by symlink.
@@ -139,12 +80,12 @@ def _private_connection(connection_file: Path) -> tuple[Path, Path]:
     """
     info = json.loads(connection_file.read_text())
     if info.get("transport") != "ipc":
-        raise SandboxError("the sandboxed kernel has no network, so it needs Unix sockets: set "
-                           'c.KernelManager.transport = "ipc" in nbgrader_config.py')
+        raise SandboxError("the sandboxed kernel has no network, so it needs Unix sockets "
+                           '(transport = "ipc"): grade through gan_lab.course.config.configure')
     shared_prefix = info["ip"]
     if not os.path.isabs(shared_prefix):
         raise SandboxError("the kernel's socket path must be absolute, found "
-                           f"{shared_prefix!r}: set c.KernelManager.ip = gan_lab.sandbox.socket_prefix()")
+                           f"{shared_prefix!r}: grade through gan_lab.course.config.configure")
     # Inside the socket prefix's folder, which the grading process removes when it exits
     # (``socket_prefix``): the launcher replaces itself with bwrap and cannot clean up.
     private = Path(tempfile.mkdtemp(prefix="gan-lab-kernel-", dir=os.path.dirname(shared_prefix)))
@@ -169,7 +110,7 @@ def _readable_paths(env) -> list[str]:
     return paths
 
 
-def _bwrap_prefix(bwrap: str, workdir: Path, env, limits: Limits, writable: Sequence[Path] = ()) -> list[str]:
+def _bwrap_prefix(bwrap: str, workdir: Path, env, limits: GradingLimits, writable: Sequence[Path] = ()) -> list[str]:
     """``bwrap`` and its options: the sandbox every piece of student code runs in."""
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
@@ -184,8 +125,9 @@ def _bwrap_prefix(bwrap: str, workdir: Path, env, limits: Limits, writable: Sequ
     command += ["--chdir", str(workdir), "--clearenv",
                 "--setenv", "HOME", "/tmp", "--setenv", "PATH", f"{sys.prefix}/bin:/usr/bin:/bin",
                 "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "IPYTHONDIR", "/tmp/ipython",
-                "--setenv", "GAN_LAB_SANDBOXED", "1",
-                "--setenv", "GAN_LAB_SANDBOX_OUTPUT_KB", str(limits.output_kb)]
+                "--setenv", "GAN_LAB_SANDBOXED", "1"]
+    for name, value in limits.as_env().items():  # the kernel reads the same limits
+        command += ["--setenv", name, value]
     for name in _PASSED_ENV:
         if name in env:
             command += ["--setenv", name, env[name]]
@@ -193,11 +135,11 @@ def _bwrap_prefix(bwrap: str, workdir: Path, env, limits: Limits, writable: Sequ
 
 
 def bwrap_command(bwrap: str, workdir: Path, private: Path, connection: Path, env,
-                  limits: Limits, kernel_args: Sequence[str] = ()) -> list[str]:
+                  limits: GradingLimits, kernel_args: Sequence[str] = ()) -> list[str]:
     """The full ``bwrap ... python -m ipykernel_launcher`` command line for one kernel."""
     return [*_bwrap_prefix(bwrap, workdir, env, limits, writable=[private]),
             sys.executable, "-m", "ipykernel_launcher", "-f", str(connection),
-            "--IPKernelApp.outstream_class=gan_lab.sandbox.CappedOutStream", *kernel_args]
+            "--IPKernelApp.outstream_class=gan_lab.course.outstream.CappedOutStream", *kernel_args]
 
 
 def run_isolated(argv: Sequence[str], workdir: Path, *, env=os.environ, pass_fds: Sequence[int] = (),
@@ -209,7 +151,7 @@ def run_isolated(argv: Sequence[str], workdir: Path, *, env=os.environ, pass_fds
     """
     import subprocess
 
-    limits = Limits.from_env(env)
+    limits = GradingLimits.from_env(env)
     if sandbox_enabled(env):
         command = [*_bwrap_prefix(bwrap_path(), Path(workdir).resolve(), env, limits), *argv]
         child_env = None  # --clearenv: bwrap sets the sandbox's own variables
@@ -224,7 +166,7 @@ def run_isolated(argv: Sequence[str], workdir: Path, *, env=os.environ, pass_fds
                           pass_fds=tuple(pass_fds), timeout=timeout)
 
 
-def _apply_limits(limits: Limits) -> None:
+def _apply_limits(limits: GradingLimits) -> None:
     """Caps inherited by bwrap and the kernel; exceeding them ends the cell, not the grader."""
     mib = 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mib, limits.memory_mb * mib))
@@ -235,7 +177,7 @@ def _apply_limits(limits: Limits) -> None:
 
 def launch(connection_file: str, kernel_args: Sequence[str] = (), env=os.environ) -> None:
     """Replace this process with the sandboxed kernel (the kernelspec's command)."""
-    limits = Limits.from_env(env)
+    limits = GradingLimits.from_env(env)
     bwrap = bwrap_path()
     private, connection = _private_connection(Path(connection_file))
     command = bwrap_command(bwrap, Path.cwd().resolve(), private, connection, env, limits, kernel_args)
@@ -246,51 +188,10 @@ def launch(connection_file: str, kernel_args: Sequence[str] = (), env=os.environ
     os.execv(bwrap, command)
 
 
-# --------------------------------------------------------------------------- the output cap
-def _capped_outstream_class():
-    from ipykernel.iostream import OutStream
-
-    class CappedOutStream(OutStream):
-        """An output stream that keeps the first ``GAN_LAB_SANDBOX_OUTPUT_KB`` per cell.
-
-        A notebook that prints without end would otherwise fill the grader's memory and the
-        feedback page; the rest of the cell's output is dropped with a one-line notice.
-        """
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._budget = Limits.from_env().output_kb * 1024  # one reading, one default
-            self._written = 0
-            self._parent_id = None
-
-        def write(self, string: str) -> Optional[int]:
-            parent = getattr(self, "parent_header", {}).get("msg_id")
-            if parent != self._parent_id:
-                self._parent_id, self._written = parent, 0
-            room = self._budget - self._written
-            if room <= 0:
-                return len(string)
-            self._written += len(string)
-            if len(string) > room:
-                note = (f"\n[gan-lab sandbox: output beyond {self._budget // 1024} kB in this cell "
-                        "was dropped]\n")
-                super().write(string[:room] + note)
-                return len(string)
-            return super().write(string)
-
-    return CappedOutStream
-
-
-def __getattr__(name: str):
-    if name == "CappedOutStream":  # ipykernel imports it by name inside the sandbox
-        return _capped_outstream_class()
-    raise AttributeError(name)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) < 2 or args[0] != "-f":
-        print("usage: python -m gan_lab.sandbox -f CONNECTION_FILE [KERNEL ARGS] (started by Jupyter)",
+        print("usage: python -m gan_lab.course.sandbox -f CONNECTION_FILE [KERNEL ARGS] (started by Jupyter)",
               file=sys.stderr)
         return 2
     try:

@@ -1,87 +1,17 @@
-"""The instructor's side of the course: nbgrader's release, autograde and feedback, scripted.
+"""``gan-lab course-demo``: the instructor's job end to end on sample submissions.
 
-Used by the course tests and by ``make demo``; an instructor can run the same nbgrader
-commands by hand from the repository root (see the README).
+Every lab is released, handed in by four sample students (the instructor's solutions, the
+untouched release, and two students who each left one TODO unfinished), graded by
+``gan-lab autograde``'s pipeline, and given feedback; ``make demo`` prints the score table.
 """
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from gan_lab.labcode import student_source
+from gan_lab.course.gradebook import autograded_points, scores
+from gan_lab.course.nbgrader_run import REPO, CourseError, labs, nbgrader, solution_submission
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-class CourseError(RuntimeError):
-    """An nbgrader step failed; the message carries its output."""
-
-
-def labs(source: Path = REPO / "solutions") -> list[str]:
-    """Every lab (nbgrader assignment) in the source folder, sorted."""
-    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
-
-
-def nbgrader(course_dir: Path, *args: str, env: dict[str, str] | None = None,
-             strict: bool = True) -> str:
-    """Run one nbgrader command in ``course_dir``; raise with its output when it fails.
-
-    ``env`` adds environment variables for nbgrader and the kernels it starts. nbgrader logs a
-    cell timeout as an error and still grades, so ``strict=False`` judges by the exit code only.
-    """
-    bin_dir = str(Path(sys.executable).parent)  # nbgrader calls alembic from PATH
-    env = {**os.environ, **(env or {}), "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
-                          capture_output=True, text=True)
-    output = done.stdout + done.stderr
-    logged_error = "[ERROR]" in output or "| ERROR]" in output
-    if done.returncode != 0 or (strict and logged_error):
-        raise CourseError(f"nbgrader {' '.join(args)} failed (exit {done.returncode}):\n{output[-4000:]}")
-    return output
-
-
-def solution_submission(source: Path, destination: Path) -> None:
-    """The instructor's solutions as a student would hand them in: markers and hidden tests gone."""
-    import nbformat
-
-    notebook = nbformat.read(source, as_version=4)
-    for cell in notebook.cells:
-        cell.source = student_source(cell.source)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, destination)
-
-
-@dataclasses.dataclass(frozen=True)
-class CellScore:
-    name: str
-    score: float | None  # None: waiting for manual grading
-    max_score: float
-    manual: bool  # a written answer, graded by hand in formgrader
-    auto: float | None = None  # what nbgrader's autograde gave, before any manual score
-
-
-def scores(course_dir: Path, lab: str, student: str) -> list[CellScore]:
-    """Per-cell scores from the gradebook after autograde."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
-        notebook = gradebook.find_submission_notebook(lab, lab, student)
-        # ``score`` is the manual score where one was given (formgrader, or gan-lab autograde's
-        # seal), else the autograded one.
-        return [CellScore(g.cell.name, g.score, g.max_score, g.cell.cell_type == "markdown", g.auto_score)
-                for g in notebook.grades]
-
-
-def autograded_points(cells: list[CellScore]) -> tuple[float, float]:
-    """(points earned, points available) over the autograded cells only."""
-    auto = [c for c in cells if not c.manual]
-    return sum(c.score or 0.0 for c in auto), sum(c.max_score for c in auto)
-
-
-# --------------------------------------------------------------------------- the demo
 SAMPLE_STUDENTS = ("ada", "ben")
 
 
@@ -128,7 +58,7 @@ def course_demo(course_dir: Path, *, kernel_env: dict[str, str] | None = None,
 
     import nbformat
 
-    from gan_lab.autograde import autograde
+    from gan_lab.course.autograde import autograde
 
     if course_dir.exists():
         shutil.rmtree(course_dir)

@@ -5,7 +5,7 @@ a submission can replace, wrap or rewrite a check there, and nothing inside that
 can prove it did not. So the evidence for a passed test is made elsewhere. After nbgrader,
 ``gan-lab autograde`` runs, for each submission, one fresh process (sandboxed like the kernel)::
 
-    python -m gan_lab.recheck --report-fd FD GRADED_NOTEBOOK GRADE_ID [GRADE_ID ...]
+    python -m gan_lab.course.recheck --report-fd FD GRADED_NOTEBOOK GRADE_ID [GRADE_ID ...]
 
 which, in this order:
 
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 4 or args[0] != "--report-fd" or not args[1].isdigit():
-        print("usage: python -m gan_lab.recheck --report-fd FD GRADED_NOTEBOOK GRADE_ID [GRADE_ID ...]",
+        print("usage: python -m gan_lab.course.recheck --report-fd FD GRADED_NOTEBOOK GRADE_ID [GRADE_ID ...]",
               file=sys.stderr)
         return 2
     report = os.fdopen(int(args[1]), "w")

@@ -2,7 +2,8 @@
 
 nbgrader strips the solutions from a lab's notebook; this does the same for the package. The
 build for a lab leaves out the answers to that lab's TODOs and to every later lab's, and always
-leaves out ``gan_lab/grading/`` (the hidden tests' checks and expected values). Answers to
+leaves out ``gan_lab/grading/`` (the hidden tests' checks and expected values) and
+``gan_lab/course/`` (the instructor's pipeline, and ``answers``, which names every answer). Answers to
 earlier labs stay: their deadlines have passed, and a later lab may use what an earlier one
 taught (the command-line recipes, the metrics).
 
@@ -12,14 +13,14 @@ docstring and ``__init__`` signature, and ``__init__`` raises. Module-level obje
 stubs (``gan_lab.objectives.BCE``) still import and fail only when called. A docstring that
 states a written answer is replaced, and the code under it stays.
 
-The autograder keeps using the full package; ``gan-lab student-build`` writes
+Which code answers which TODO is ``gan_lab.course.answers``. The autograder keeps using the
+full package; ``gan-lab student-build`` writes
 ``dist/student/<lab>/gan_lab-<version>+student.<lab>-py3-none-any.whl`` (PEP 440 turns the
 underscores in a lab's name into dots: ``+student.gan.losses``).
 """
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 import shutil
 import subprocess
@@ -28,175 +29,19 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-LAB_ORDER = ("mlp_gan", "dcgan", "gan_losses", "toy_1d")  # the course order: lab 1 first
-INSTRUCTOR_ONLY = "gan_lab/grading"  # left out of every student build
+from gan_lab.course.answers import (LAB_ORDER, MANIFEST, Answer, StudentBuildError, answers, check_lab,
+                                    kept, left_out)
 
-
-class StudentBuildError(ValueError):
-    """The manifest, the source or the build is not what the student build expects."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Todo:
-    """One TODO cell (by nbgrader grade_id) and what in gan_lab answers it.
-
-    ``code``: objects whose code answers it (stubbed). ``docs``: modules or objects whose
-    docstring states the answer (docstring replaced, code kept). ``reason``: why nothing else
-    needs leaving out; required when both are empty.
-    """
-
-    grade_id: str
-    code: tuple[str, ...] = ()
-    docs: tuple[str, ...] = ()
-    reason: str = ""
-
-
-_WRITTEN = "a written answer graded by hand; no package code or docstring states it"
-_TRAINING_TERMS = ("gan_lab.losses.bce_real_loss", "gan_lab.losses.bce_fake_loss",
-                   "gan_lab.losses.bce_discriminator_loss", "gan_lab.losses.bce_generator_loss",
-                   "gan_lab.training.discriminator_step", "gan_lab.training.generator_step")
-
-# lab -> its TODO cells (solution cells in solutions/<lab>/<lab>.ipynb, in notebook order) and
-# what in gan_lab answers each.
-MANIFEST: dict[str, tuple[Todo, ...]] = {
-    "mlp_gan": (
-        Todo("generator", code=("gan_lab.models.mlp.MLPGenerator",)),
-        Todo("discriminator", code=("gan_lab.models.mlp.MLPDiscriminator",)),
-        Todo("thought-question-1", reason=_WRITTEN),
-        Todo("thought-question-2", reason="a written answer; the comment that states it sits in "
-                                          "MLPDiscriminator's body, stubbed for 'discriminator'"),
-        Todo("training-steps", code=_TRAINING_TERMS),
-        # The "mlp" recipe builds both networks and Adam(lr=2e-4) for each.
-        Todo("build-models", code=("gan_lab.runs.build_recipe",)),
-        # The Tracker writes the same losses, grids and G -> D graph as the lab's four functions.
-        Todo("tensorboard-logging", code=("gan_lab.tracking.GanGraph", "gan_lab.tracking.Tracker.log_scalars",
-                                          "gan_lab.tracking.Tracker.log_image_grid",
-                                          "gan_lab.tracking.Tracker.log_graph",
-                                          "gan_lab.tracking.Tracker.log_gan_graph")),
-        Todo("thought-question-3", reason=_WRITTEN),
-    ),
-    "dcgan": (
-        Todo("question-1", reason=_WRITTEN),
-        Todo("question-2", reason=_WRITTEN),
-        Todo("weights-init-normal", code=("gan_lab.models.dcgan.weights_init_normal",)),
-        Todo("discriminator-block", code=("gan_lab.models.dcgan.discriminator_block",)),
-        # The notebook hands students the Discriminator, so DCGANDiscriminator stays (it calls
-        # the discriminator_block stub, so it fails when built).
-        Todo("generator", code=("gan_lab.models.dcgan.DCGANGenerator",)),
-        # train runs a whole DCGAN training loop; the lab's step is the reference's, G first.
-        Todo("training-step", code=("gan_lab.training.train",)),
-        Todo("batchnorm-reading", docs=("gan_lab.models.dcgan.DCGANGenerator",),
-             reason="the values are checked in gan_lab.grading.dcgan; the comments that name "
-                    "eps sit in bodies stubbed for 'generator' and 'discriminator-block'"),
-        Todo("question-3", docs=("gan_lab.models.dcgan.DCGANGenerator",)),
-        # The package's initialiser covers Linear layers too, and its docstring says why.
-        Todo("question-4", docs=("gan_lab.models.dcgan.weights_init_normal",)),
-    ),
-    "gan_losses": (
-        # The "lsgan" recipe draws 2 * rand - 1 and builds Adam(1e-3, betas=(0.5, 0.999)).
-        Todo("sample_noise", code=("gan_lab.runs.build_recipe",)),
-        Todo("discriminator", code=("gan_lab.models.mlp.vanilla_discriminator",)),
-        Todo("generator", code=("gan_lab.models.mlp.vanilla_generator",)),
-        Todo("discriminator_loss", code=("gan_lab.losses.logit_real_loss",
-                                         "gan_lab.losses.logit_fake_loss",
-                                         "gan_lab.losses.discriminator_loss")),
-        Todo("generator_loss", code=("gan_lab.losses.logit_real_loss",
-                                     "gan_lab.losses.generator_loss")),
-        Todo("get_optimizer", code=("gan_lab.runs.build_recipe",)),
-        Todo("inline-question-1", reason=_WRITTEN),
-        Todo("ls_discriminator_loss", code=("gan_lab.losses.ls_real_loss", "gan_lab.losses.ls_fake_loss",
-                                            "gan_lab.losses.ls_discriminator_loss")),
-        Todo("ls_generator_loss", code=("gan_lab.losses.ls_real_loss",
-                                        "gan_lab.losses.ls_generator_loss")),
-        Todo("inline-question-2", reason=_WRITTEN),
-        Todo("build_dc_classifier", code=("gan_lab.models.dcgan.build_dc_classifier",)),
-        Todo("build_dc_generator", code=("gan_lab.models.dcgan.build_dc_generator",)),
-        Todo("inline-question-3", reason=_WRITTEN),
-        # plot_cycle stays: the release imports it, and it only draws the points it is given.
-        Todo("inline-question-4", code=("gan_lab.minimax.alternating_gradient_steps",
-                                        "gan_lab.minimax.minimax_value"),
-             docs=("gan_lab.minimax.minimax_value",)),
-        Todo("inline-question-4-explanation",
-             reason="a written answer; the docstrings that state it are left out for inline-question-4"),
-        Todo("inline-question-5", docs=("gan_lab.minimax", "gan_lab.minimax.alternating_gradient_steps",
-                                        "gan_lab.minimax.minimax_value")),
-        Todo("inline-question-6", reason=_WRITTEN),
-    ),
-    "toy_1d": (
-        Todo("get-distribution-sampler", code=("gan_lab.data.gaussian_samples",)),
-        Todo("get-generator-input-sampler", code=("gan_lab.data.uniform_noise",)),
-        Todo("question-1", docs=("gan_lab.data.uniform_noise",)),
-        Todo("generator", code=("gan_lab.models.toy1d.ToyGenerator",)),
-        Todo("discriminator", code=("gan_lab.models.toy1d.ToyDiscriminator",)),
-        # minibatch_features stays: it only transposes, then calls the decorate_with_diffs stub.
-        Todo("decorate-with-diffs", code=("gan_lab.models.toy1d.decorate_with_diffs",)),
-        Todo("question-2", docs=("gan_lab.models.toy1d", "gan_lab.models.toy1d.decorate_with_diffs")),
-        Todo("question-3", reason=_WRITTEN),
-    ),
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class Answer:
-    """One object (or docstring) in gan_lab and the first TODO it answers."""
-
-    name: str
-    kind: str  # "code" or "docs"
-    lab: str
-    todo: str
-
-
-def check_lab(lab: str) -> str:
-    """``lab`` itself when it is one of the course's labs; a clear error otherwise."""
-    if lab not in LAB_ORDER:
-        raise StudentBuildError(f"unknown lab {lab!r}; expected one of {', '.join(LAB_ORDER)}")
-    return lab
-
-
-def _answered(name: str, kind: str) -> list[tuple[str, str]]:
-    """(lab, grade_id) of every TODO the manifest says ``name`` answers, in course order."""
-    return [(lab, todo.grade_id) for lab in LAB_ORDER for todo in MANIFEST[lab]
-            if name in (todo.code if kind == "code" else todo.docs)]
-
-
-def answers() -> list[Answer]:
-    """Every answer in the manifest, once per (name, kind), with the first TODO it answers."""
-    seen: dict[tuple[str, str], Answer] = {}
-    for lab in LAB_ORDER:
-        for todo in MANIFEST[lab]:
-            for kind, names in (("code", todo.code), ("docs", todo.docs)):
-                for name in names:
-                    seen.setdefault((name, kind), Answer(name, kind, lab, todo.grade_id))
-    return list(seen.values())
-
-
-def left_out(lab: str) -> list[Answer]:
-    """What the build for ``lab`` leaves out: everything that answers a TODO of ``lab`` or later.
-
-    Each answer names the first TODO it answers from ``lab`` on.
-    """
-    start = LAB_ORDER.index(check_lab(lab))
-    result = []
-    for answer in answers():
-        todos = [(l, t) for l, t in _answered(answer.name, answer.kind) if LAB_ORDER.index(l) >= start]
-        if todos:
-            result.append(dataclasses.replace(answer, lab=todos[0][0], todo=todos[0][1]))
-    return sorted(result, key=lambda a: LAB_ORDER.index(a.lab))  # stable: manifest order within a lab
-
-
-def kept(lab: str) -> list[Answer]:
-    """Answers to earlier labs that the build for ``lab`` keeps."""
-    dropped = {(a.name, a.kind) for a in left_out(lab)}
-    return [a for a in answers() if (a.name, a.kind) not in dropped]
+REPO = Path(__file__).resolve().parents[2]
+INSTRUCTOR_ONLY = ("gan_lab/grading", "gan_lab/course")  # folders left out of every student build
 
 
 # --------------------------------------------------------------------------- finding definitions
 def find_definition(root: Path, name: str) -> tuple[Path, ast.AST]:
     """(source file, node) for a dotted name in ``root``'s gan_lab: a module, class or function."""
     parts = name.split(".")
-    if parts[0] != "gan_lab" or name.startswith(INSTRUCTOR_ONLY.replace("/", ".")):
-        raise StudentBuildError(f"manifest name {name!r} is not in gan_lab outside gan_lab.grading")
+    if parts[0] != "gan_lab" or name.startswith(tuple(f"{folder.replace('/', '.')}." for folder in INSTRUCTOR_ONLY)):
+        raise StudentBuildError(f"manifest name {name!r} is not in gan_lab outside {', '.join(INSTRUCTOR_ONLY)}")
     for i in range(len(parts), 0, -1):
         module = root.joinpath(*parts[:i])
         for path in (module.with_suffix(".py"), module / "__init__.py"):
@@ -403,7 +248,8 @@ def _copy_source(root: Path, copy: Path) -> None:
     # No __pycache__: compiled copies of the full modules would carry the answers along.
     shutil.copytree(root / "gan_lab", copy / "gan_lab",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
-    shutil.rmtree(copy / INSTRUCTOR_ONLY)
+    for folder in INSTRUCTOR_ONLY:
+        shutil.rmtree(copy / folder)
 
 
 def _pip_wheel(source: Path, out_dir: Path) -> Path:
@@ -422,7 +268,8 @@ def verify_wheel(wheel: Path, removed: list[Answer]) -> None:
     """Fail unless the wheel lacks grading/ and compiled files and every answer is stubbed."""
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        bad = [n for n in names if n.startswith(INSTRUCTOR_ONLY + "/") or n.endswith(".pyc")]
+        bad = [n for n in names if n.startswith(tuple(f"{folder}/" for folder in INSTRUCTOR_ONLY))
+               or n.endswith(".pyc")]
         if bad:
             raise StudentBuildError(f"{wheel.name} contains {bad[0]}, which it must leave out")
         for answer in removed:
@@ -488,7 +335,7 @@ def format_build(lab: str, wheel: Path | None = None) -> str:
     """What the build for ``lab`` leaves out and keeps, one answer per line."""
     labs_left_out = ", ".join(LAB_ORDER[LAB_ORDER.index(check_lab(lab)):])
     lines = [f"{lab}: {wheel}" if wheel else f"{lab}:",
-             f"  leaves out {INSTRUCTOR_ONLY}/ and the answers to {labs_left_out}:"]
+             f"  leaves out {'/, '.join(INSTRUCTOR_ONLY)}/ and the answers to {labs_left_out}:"]
     lines += [f"    {a.name}{' (docstring)' if a.kind == 'docs' else ''}  <- {a.lab}/{a.todo}"
               for a in left_out(lab)]
     keep = kept(lab)

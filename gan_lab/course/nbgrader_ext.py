@@ -1,9 +1,10 @@
 """nbgrader preprocessors: one broken submission costs no more than it should, and feedback
 shows results, not the hidden tests.
 
-``nbgrader_config.py`` puts them in place of nbgrader's own:
+``gan_lab.course.config.configure`` puts them in place of nbgrader's own:
 
-- ``CrashTolerantExecute``: with nbgrader's Execute, a kernel that dies (``os._exit``, a
+- ``CrashTolerantExecute``: runs every kernel in the grading sandbox when ``sandboxed`` is
+  set (``gan_lab.course.kernel``). With nbgrader's Execute, a kernel that dies (``os._exit``, a
   segmentation fault, the sandbox's memory cap) aborts the whole submission: nbgrader deletes
   what it graded and records nothing. Here the cell that killed the kernel gets an error saying
   so, every later cell is marked as not run, and the grades are saved: points earned before the
@@ -31,9 +32,19 @@ def _error(ename: str, text: str) -> NotebookNode:
 
 
 class CrashTolerantExecute(Execute):
-    """nbgrader's Execute, except that a dead kernel ends the run without losing the grades."""
+    """nbgrader's Execute, except that a dead kernel ends the run without losing the grades,
+    and kernels start in the grading sandbox when ``sandboxed`` is set."""
 
+    sandboxed = Bool(False, help="Start every kernel in the gan-lab grading sandbox "
+                                 "(gan_lab.course.kernel.SandboxKernelManager).").tag(config=True)
     _died_at = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandboxed:  # set here: nbgrader's Execute passes its own class as a keyword
+            from gan_lab.course.kernel import SandboxKernelManager
+
+            self.kernel_manager_class = SandboxKernelManager
 
     def preprocess_cell(self, cell, resources, index):
         from nbclient.exceptions import DeadKernelError

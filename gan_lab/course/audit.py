@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from gan_lab.grading.core import ALLOWED_HELPERS, answer_names
+from gan_lab.course.answers import ALLOWED_HELPERS, answer_names
 
 KINDS = ("missing-notebook", "deleted-cell", "duplicate-cell", "edited-locked-cell",
          "changed-metadata", "delegation", "touches-grader", "suspicious-code", "unparseable")
