@@ -46,7 +46,7 @@ def main() -> int:
             shutil.rmtree(course / "autograded", ignore_errors=True)
             load = os.getloadavg()[0]
             started = time.perf_counter()
-            results = autograde(course, args.lab, jobs=jobs, feedback=False, say=lambda _: None)
+            results = autograde(course, args.lab, jobs=jobs, feedback=False, force=True, say=lambda _: None)
             seconds = time.perf_counter() - started
             short = [r.student for r in results if r.earned != r.available]
             if short:

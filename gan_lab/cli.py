@@ -149,7 +149,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     from gan_lab.course.autograde import autograde, format_results
 
     results = autograde(Path(args.course), args.lab, jobs=args.jobs, students=args.student,
-                        feedback=not args.no_feedback)
+                        feedback=not args.no_feedback, force=args.force)
     print(format_results(args.lab, results))
     return 0
 
@@ -249,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade only this student (repeatable; default: every submission)")
     grade.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
     grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade submissions that are unchanged since they were graded under "
+                            "the same release and hidden tests (skipped by default)")
     grade.set_defaults(func=cmd_autograde)
 
     release = commands.add_parser(

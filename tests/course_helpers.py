@@ -51,23 +51,47 @@ def feedback_text(course: Path, lab: str, student: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page[page.find("<body"):]))
 
 
-def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None:
-    """Grade one submission per mistake; each loses exactly its points and shows its reason.
+def group_mistakes(mistakes: dict) -> list[list[str]]:
+    """The mistakes in as few submissions as can hold them: no two in one submission edit the
+    same cell or lose points in the same test cell, so each still costs exactly its own."""
+    groups: list[list[str]] = []
+    for name, (cell, _old, _new, graded_cell, *_rest) in mistakes.items():
+        for group in groups:
+            if all(mistakes[other][0] != cell and mistakes[other][3] != graded_cell for other in group):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return groups
 
-    ``mistakes`` maps a student name to (cell grade_id, old text, new text, graded cell,
-    expected points for that cell, a reason that must appear in the feedback). They are graded
-    as an instructor would, by ``gan-lab autograde --jobs 2`` (sandboxed, re-checked); every other
-    autograded cell must earn its full points.
+
+def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None:
+    """Each mistake loses exactly its points and shows its reason.
+
+    ``mistakes`` maps a name to (cell grade_id, old text, new text, graded cell, expected points
+    for that cell, a reason that must appear in the feedback). Mistakes in different cells, graded
+    by different test cells, share a submission (``group_mistakes``); the submissions are graded
+    as an instructor would, by ``gan-lab autograde --jobs 2`` (sandboxed, re-checked). Every
+    autograded cell that no mistake touches must earn its full points.
     """
     from gan_lab.course.autograde import autograde
 
     base = solutions(course, lab)
-    for student, (cell, old, new, *_rest) in mistakes.items():
-        submit(course, lab, student, edit(base, cell, old, new))
-    autograde(course, lab, jobs=2, students=list(mistakes), env=KERNEL_ENV, say=lambda _line: None)
-    for student, (_cell, _old, _new, graded_cell, points, reason) in mistakes.items():
+    students = {}
+    for i, group in enumerate(group_mistakes(mistakes)):
+        notebook = base
+        for name in group:
+            cell, old, new, *_rest = mistakes[name]
+            notebook = edit(notebook, cell, old, new)
+        students[f"mistakes-{i + 1}"] = group
+        submit(course, lab, f"mistakes-{i + 1}", notebook)
+    autograde(course, lab, jobs=2, students=list(students), env=KERNEL_ENV, say=lambda _line: None)
+    for student, group in students.items():
         cells = scores(course, lab, student)
         full = {c.name: c.score if c.manual else c.max_score for c in cells}
+        expected = {**full, **{mistakes[name][3]: mistakes[name][4] for name in group}}
         got = {c.name: c.score for c in cells}
-        assert got == {**full, graded_cell: points}, (student, got)
-        assert reason in feedback_text(course, lab, student), (student, reason)
+        assert got == expected, (group, got)
+        text = feedback_text(course, lab, student)
+        for name in group:
+            assert mistakes[name][5] in text, (name, mistakes[name][5])

@@ -27,7 +27,8 @@ BY_STUDENT = {case.student: case for case in CASES}
 
 
 def _gan_lab(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**__import__("os").environ, **course_helpers.KERNEL_ENV}
+    # No honest cell of the toy lab takes a second; 20 s still stops the infinite loop.
+    env = {**__import__("os").environ, **course_helpers.KERNEL_ENV, "GAN_LAB_CELL_TIMEOUT": "20"}
     env["PATH"] = str(Path(sys.executable).parent) + ":" + env.get("PATH", "")
     return subprocess.run([str(Path(sys.executable).parent / "gan-lab"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True)
@@ -129,8 +130,29 @@ def test_an_instructor_releases_a_hold_and_the_honest_points_come_back(graded):
     expected = {**FULL, "generator-tests": 0.0}  # the wrong Generator still costs its 2 points
     assert {c.name: c.score for c in scores(root, LAB, "attack_gc") if not c.manual} == expected
     assert "held for review" not in feedback_text(root, LAB, "attack_gc")
-    again = _gan_lab("autograde", LAB, "--student", "attack_gc", cwd=root)
+    again = _gan_lab("autograde", LAB, "--student", "attack_gc", "--force", cwd=root)
     assert again.returncode == 0 and "HELD" not in again.stdout, again.stdout
     assert {c.name: c.score for c in scores(root, LAB, "attack_gc") if not c.manual} == expected
     refused = _gan_lab("release-hold", LAB, "good", cwd=root)
     assert refused.returncode == 1 and "not held for review" in refused.stderr
+
+
+def test_an_unchanged_submission_is_not_regraded_and_a_changed_one_is(graded):
+    """gan-lab autograde skips what it graded before, byte for byte, under the same tests."""
+    root, _, _ = graded
+    page = root / "feedback" / "good" / LAB / f"{LAB}.html"
+    before = (page.stat().st_mtime_ns, {c.name: c.score for c in scores(root, LAB, "honest_wrong")})
+    done = _gan_lab("autograde", LAB, "--student", "good", "--student", "honest_wrong", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 submission(s) unchanged since they were graded: not regraded" in done.stdout
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith(("good ", "honest_wrong "))}
+    assert "unchanged" in rows["good"] and "8 / 8" in rows["good"] and "6 / 8" in rows["honest_wrong"]
+    assert (page.stat().st_mtime_ns, {c.name: c.score for c in scores(root, LAB, "honest_wrong")}) == before
+    submission = root / "submitted" / "good" / LAB / f"{LAB}.ipynb"
+    notebook = nbformat.read(submission, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("Handed in again after the deadline."))
+    nbformat.write(notebook, submission)
+    again = _gan_lab("autograde", LAB, "--student", "good", cwd=root)
+    assert again.returncode == 0 and "unchanged" not in again.stdout, again.stdout
+    assert "good: graded and re-checked" in again.stdout and page.stat().st_mtime_ns != before[0]
+

@@ -158,9 +158,9 @@ def test_only_the_dcgan_generator_has_biases_batchnorm_cancels():
     "build, expected",
     [
         (vanilla_discriminator, 267_009),
-        (lambda: vanilla_generator(noise_dim=4), 1_858_320),
+        (lambda: vanilla_generator(latent_dim=4), 1_858_320),
         (build_dc_classifier, 1_102_721),
-        (lambda: build_dc_generator(noise_dim=4), 6_580_801),
+        (lambda: build_dc_generator(latent_dim=4), 6_580_801),
     ],
     ids=["vanilla_discriminator", "vanilla_generator", "dc_classifier", "dc_generator"],
 )
@@ -305,8 +305,8 @@ def test_toy_helpers_reject_wrong_shapes(call, match):
         (lambda: MLPGenerator(latent_dim=0), r"latent_dim must be a positive integer \(>= 1\), got 0"),
         (lambda: MLPGenerator(output_dim=-2), r"output_dim .* got -2"),
         (lambda: MLPDiscriminator(hidden_dim=0), r"hidden_dim .* got 0"),
-        (lambda: vanilla_generator(noise_dim=0), r"noise_dim .* got 0"),
-        (lambda: build_dc_generator(noise_dim=-1), r"noise_dim .* got -1"),
+        (lambda: vanilla_generator(latent_dim=0), r"latent_dim .* got 0"),
+        (lambda: build_dc_generator(latent_dim=-1), r"latent_dim .* got -1"),
         (lambda: DCGANGenerator(latent_dim=0), r"latent_dim .* got 0"),
         (lambda: DCGANGenerator(channels=0), r"channels .* got 0"),
         (lambda: DCGANGenerator(img_size=28), r"img_size must be a multiple of 16.*got 28"),

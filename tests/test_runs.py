@@ -136,6 +136,19 @@ def test_damaged_checkpoint_is_named(tmp_path, capsys, monkeypatch):
     assert code == 1 and "bad.pt: not a readable gan-lab checkpoint" in err
 
 
+def test_a_bug_shows_its_traceback_and_is_not_called_a_user_error(tmp_path, monkeypatch):
+    """A ValueError from deep inside training is a bug: gan-lab lets it through whole."""
+    from gan_lab import cli, runs
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug in the training loop")
+
+    monkeypatch.setattr(runs, "run", broken)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="a bug in the training loop"):
+        cli.main(["train", "toy1d", "--max-steps", "1"])
+
+
 def test_help_for_every_command(tmp_path, capsys, monkeypatch):
     """Does every command answer --help?"""
     for command in ([], ["doctor"], ["data"], ["train"], ["sample"]):

@@ -59,6 +59,7 @@ class Graded:
     problem: str = ""  # why nbgrader could not grade it, when it could not
     recheck_seconds: float = 0.0  # the out-of-kernel re-check's wall time
     held: str = ""  # why its points are held for review ("" when they are not)
+    unchanged: bool = False  # not regraded: the same notebook was graded under the same tests
 
 
 # --------------------------------------------------------------------------- inputs
@@ -202,6 +203,26 @@ def _submitted(course_dir: Path, lab: str, student: str) -> Path:
     return course_dir / "submitted" / student / lab / f"{lab}.ipynb"
 
 
+def _grading_code() -> list[Path]:
+    """The code that decides a score besides the notebook: the checks and the answer list."""
+    import gan_lab.grading
+    from gan_lab.course import answers
+
+    return [*sorted(Path(gan_lab.grading.__file__).parent.glob("*.py")), Path(answers.__file__)]
+
+
+def grading_key(course_dir: Path, lab: str, student: str) -> str:
+    """What a grade depends on: the submission, the lab's source (its hidden tests) and the
+    grading code. A submission whose key matches its last grading's is not graded again."""
+    import hashlib
+
+    key = hashlib.sha256()
+    for path in (_submitted(course_dir, lab, student), course_dir / "solutions" / lab / f"{lab}.ipynb",
+                 *_grading_code()):
+        key.update(_digest(path).encode())
+    return key.hexdigest()
+
+
 def hold_overrides(notebook, findings: list, overrides: list[Override]) -> list[Override]:
     """Every autograded test cell set to 0, "held for review" with the audit's findings."""
     first = findings[0].detail
@@ -271,9 +292,13 @@ def _zero_ungraded(course_dir: Path, lab: str, student: str, reason: str) -> lis
 
 
 def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[Sequence[str]] = None,
-              feedback: bool = True, env: Optional[dict[str, str]] = None,
+              feedback: bool = True, force: bool = False, env: Optional[dict[str, str]] = None,
               say: Callable[[str], None] = print) -> list[Graded]:
-    """Grade the submissions of ``lab`` in ``course_dir``; see the module docstring."""
+    """Grade the submissions of ``lab`` in ``course_dir``; see the module docstring.
+
+    A submission already graded, byte for byte the same, under the same source notebook and
+    grading code (``grading_key``) is not graded again unless ``force``.
+    """
     from gan_lab.course.audit import HOLD_KINDS, audit_lab
     from gan_lab.course.sandbox import bwrap_path, sandbox_enabled
 
@@ -288,7 +313,17 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
         bwrap_path()  # a missing or unusable bubblewrap stops here, with what to do
     # Each unit gets an equal share of the cores; torch would otherwise oversubscribe them.
     unit_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
-    say(f"[{lab}] grading {len(names)} submission(s) with {jobs} job(s)")
+    ledger = _load_ledger(course_dir)
+    keys = {student: grading_key(course_dir, lab, student) for student in names}
+    last = ledger.get("graded", {}).get(lab, {})
+    unchanged = [] if force else [
+        student for student in names if last.get(student) == keys[student]
+        and (course_dir / "autograded" / student / lab / f"{lab}.ipynb").is_file()]
+    todo = [student for student in names if student not in unchanged]
+    if unchanged:
+        say(f"[{lab}] {len(unchanged)} submission(s) unchanged since they were graded: not regraded "
+            "(--force regrades them)")
+    say(f"[{lab}] grading {len(todo)} submission(s) with {jobs} job(s)")
     seconds: dict[str, float] = {}
     problems: dict[str, str] = {}
     rechecked: dict[str, tuple[list[Override], float]] = {}
@@ -309,15 +344,23 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(unit, names))
+        list(pool.map(unit, todo))
     wall = time.perf_counter() - started
 
     audit = audit_lab(course_dir, lab)
-    ledger = _load_ledger(course_dir)
     holds = ledger.setdefault("holds", {}).setdefault(lab, {})
     released = ledger.setdefault("released", {}).setdefault(lab, {})
+    graded_keys = ledger.setdefault("graded", {}).setdefault(lab, {})
     results = []
     for student in names:
+        findings = tuple(dict.fromkeys(f.kind for f in audit.get(student, [])))
+        if student in unchanged:
+            earned, available = autograded_points(scores(course_dir, lab, student))
+            zeroed = tuple(Override(cell, 0.0, "") for cell in ledger.get(lab, {}).get(student, []))
+            results.append(Graded(student, earned, available, 0.0, zeroed, findings,
+                                  held=holds.get(student, {}).get("reason", ""), unchanged=True))
+            continue
+        graded_keys.pop(student, None)
         graded_path = course_dir / "autograded" / student / lab / f"{lab}.ipynb"
         overrides, recheck_seconds = [], 0.0
         if student in problems:
@@ -336,18 +379,20 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
                                   "beneath": {o.cell: [o.score, o.reason] for o in beneath}}
             if overrides:
                 _annotate(graded_path, overrides)
+            graded_keys[student] = keys[student]
         _apply_overrides(course_dir, lab, student, overrides, ledger)
-        findings = tuple(dict.fromkeys(f.kind for f in audit.get(student, [])))
         earned, available = autograded_points(scores(course_dir, lab, student))
         results.append(Graded(student, earned, available, seconds[student], tuple(overrides),
                               findings, problems.get(student, ""), recheck_seconds,
                               holds.get(student, {}).get("reason", "")))
     (course_dir / LEDGER).write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
-    if feedback:
-        nbgrader(course_dir, "generate_feedback", lab, "--force", env=env, strict=False)
-    checked = sum(r.recheck_seconds for r in results)
-    say(f"[{lab}] {len(names)} submission(s) in {wall:.1f} s: {60 * len(names) / wall:.1f} per minute "
-        f"with {jobs} job(s); the re-check took {checked:.1f} s ({checked / len(names):.1f} s each)")
+    if feedback and todo:  # one student's page alone when one was graded: the others did not change
+        only = ["--student", todo[0]] if len(todo) == 1 else []
+        nbgrader(course_dir, "generate_feedback", lab, *only, "--force", env=env, strict=False)
+    if todo:
+        checked = sum(r.recheck_seconds for r in results)
+        say(f"[{lab}] {len(todo)} submission(s) in {wall:.1f} s: {60 * len(todo) / wall:.1f} per minute "
+            f"with {jobs} job(s); the re-check took {checked:.1f} s ({checked / len(todo):.1f} s each)")
     return results
 
 
@@ -359,6 +404,7 @@ def format_results(lab: str, results: list[Graded]) -> str:
         if row.held:
             zeroed = f"HELD for review (gan-lab release-hold {lab} {row.student})"
         audit = f"{', '.join(row.findings)} (gan-lab audit {lab})" if row.findings else "clean"
-        lines.append(f"{row.student:<18} {row.earned:>5g} / {row.available:<3g} {row.seconds:>8.1f}  "
+        seconds = "unchanged" if row.unchanged else f"{row.seconds:.1f}"
+        lines.append(f"{row.student:<18} {row.earned:>5g} / {row.available:<3g} {seconds:>8}  "
                      f"{zeroed:<24} {audit}")
     return "\n".join(lines)

@@ -159,11 +159,12 @@ def build_dc_classifier() -> nn.Sequential:
     )
 
 
-def build_dc_generator(noise_dim: int = 96) -> nn.Sequential:
-    """CS231n's small DCGAN generator: (B, noise_dim) -> (B, 784) flat digits in [-1, 1]."""
-    noise_dim = check_size("noise_dim", noise_dim)
+def build_dc_generator(latent_dim: int = 96) -> nn.Sequential:
+    """CS231n's small DCGAN generator: (B, latent_dim) -> (B, 784) flat digits in [-1, 1]
+    (CS231n's ``noise_dim``)."""
+    latent_dim = check_size("latent_dim", latent_dim)
     return nn.Sequential(
-        nn.Linear(noise_dim, 1024),
+        nn.Linear(latent_dim, 1024),
         nn.ReLU(),
         nn.BatchNorm1d(1024),
         nn.Linear(1024, 7 * 7 * 128),

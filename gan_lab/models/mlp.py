@@ -90,11 +90,14 @@ def vanilla_discriminator() -> nn.Sequential:
     )
 
 
-def vanilla_generator(noise_dim: int = 96) -> nn.Sequential:
-    """CS231n's vanilla GAN generator: (B, noise_dim) -> (B, 784) flat images in [-1, 1]."""
-    noise_dim = check_size("noise_dim", noise_dim)
+def vanilla_generator(latent_dim: int = 96) -> nn.Sequential:
+    """CS231n's vanilla GAN generator: (B, latent_dim) -> (B, 784) flat images in [-1, 1].
+
+    CS231n calls the noise size ``noise_dim``; the package calls it ``latent_dim`` throughout.
+    """
+    latent_dim = check_size("latent_dim", latent_dim)
     return nn.Sequential(
-        nn.Linear(noise_dim, 1024),
+        nn.Linear(latent_dim, 1024),
         nn.ReLU(),
         nn.Linear(1024, 1024),
         nn.ReLU(),

@@ -21,17 +21,19 @@ class ToyGenerator(nn.Module):
     The order of the nonlinearities (ELU after the first layer, Sigmoid after the second, none
     on the output so samples can take any value) is the original's.
 
+    The original calls the noise size ``g_input_size``; the package calls it ``latent_dim``.
+
     Shape:
-        z: (n, input_size) -> (n, output_size)
+        z: (n, latent_dim) -> (n, output_size)
     """
 
-    def __init__(self, input_size: int = 1, hidden_size: int = 50, output_size: int = 1) -> None:
+    def __init__(self, latent_dim: int = 1, hidden_size: int = 50, output_size: int = 1) -> None:
         super().__init__()
-        self.input_size = check_size("input_size", input_size)
+        self.latent_dim = check_size("latent_dim", latent_dim)
         self.hidden_size = check_size("hidden_size", hidden_size)
         self.output_size = check_size("output_size", output_size)
         self.model = nn.Sequential(
-            nn.Linear(self.input_size, self.hidden_size),
+            nn.Linear(self.latent_dim, self.hidden_size),
             nn.ELU(),
             nn.Linear(self.hidden_size, self.hidden_size),
             nn.Sigmoid(),
