@@ -9,6 +9,7 @@
     gan-lab audit LAB         tampered cells and delegated answers in the submissions of LAB
     gan-lab autograde LAB     grade every submission of LAB (sandboxed, re-checked, --jobs N)
     gan-lab release-hold LAB STUDENT   give back points held for review after an audit finding
+    gan-lab grades LAB...     the class's points per lab, and a CSV for the LMS gradebook
     gan-lab student-build     one student wheel per lab, without the code that answers TODOs
 
 Every error the user can cause (a ``gan_lab.errors.UsageError``) ends in one line on stderr and a
@@ -161,6 +162,28 @@ def cmd_release_hold(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- grades
+def cmd_grades(args: argparse.Namespace) -> int:
+    from nbgrader.api import MissingEntry
+
+    from gan_lab.course.grades import class_grades, format_grades, write_csv
+    from gan_lab.course.gradebook import gradebook_url
+
+    course = Path(args.course)
+    if not (course / "gradebook.db").is_file():
+        raise UsageError(f"{course} has no gradebook.db: run gan-lab grades in the course folder")
+    try:
+        table = class_grades(course, args.lab)
+    except MissingEntry:
+        raise UsageError(f"one of {', '.join(args.lab)} is not in the gradebook "
+                         f"({gradebook_url(course)}): release it with nbgrader first") from None
+    print(format_grades(table, args.lab))
+    if args.out:
+        write_csv(table, args.lab, Path(args.out))
+        print(f"CSV for the LMS gradebook: {args.out}")
+    return 0
+
+
 # --------------------------------------------------------------------------- student build
 def cmd_student_build(args: argparse.Namespace) -> int:
     from gan_lab.course.answers import LAB_ORDER, check_lab
@@ -264,6 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("student", help="the student whose hold to release")
     release.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
     release.set_defaults(func=cmd_release_hold)
+
+    grades = commands.add_parser("grades", help="the class's points per lab, and a CSV for the LMS",
+                                 description="Print each student's points per lab from the "
+                                             "gradebook and, with --out, write them as a CSV an LMS "
+                                             "gradebook imports: per lab the autograded points, "
+                                             "the hand-graded ones (blank while pending), the late "
+                                             "penalty and the total, under a Points Possible row.")
+    grades.add_argument("lab", nargs="+", help="the labs (nbgrader assignments), e.g. mlp_gan dcgan")
+    grades.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
+    grades.add_argument("--out", help="CSV file to write (default: print only)")
+    grades.set_defaults(func=cmd_grades)
 
     student = commands.add_parser("student-build", help="build the student wheel of each lab",
                                   description="Build one gan_lab wheel per lab for students: it "

@@ -57,3 +57,35 @@ def course(tmp_path_factory, small_mnist):
     for lab in labs():
         course_helpers.nbgrader(root, "generate_assignment", lab, "--force")
     return root
+
+
+@pytest.fixture(scope="session")
+def graded_course(course):
+    """The course with, for every lab, the instructor's solutions, the untouched release and the
+    typical mistakes of ``tests/test_course_<lab>.py`` handed in and graded by ``gan-lab
+    autograde``'s pipeline (sandbox, re-check, audit, feedback): two labs at a time, one
+    submission each, so both cores stay busy until the last lab is done."""
+    import importlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    import course_helpers
+    import nbformat
+    from gan_lab.course.autograde import autograde
+    from gan_lab.course.nbgrader_run import labs
+
+    students = {}
+    for lab in labs():
+        course_helpers.submit(course, lab, "instructor", course_helpers.solutions(course, lab))
+        release = nbformat.read(course / "notebooks" / lab / f"{lab}.ipynb", as_version=4)
+        course_helpers.submit(course, lab, "untouched", release)
+        mistakes = importlib.import_module(f"test_course_{lab}").MISTAKES
+        students[lab] = ["instructor", "untouched", *course_helpers.submit_mistakes(course, lab, mistakes)]
+    env = {**course_helpers.KERNEL_ENV, "OMP_NUM_THREADS": "1"}
+
+    def grade(lab):
+        autograde(course, lab, jobs=1, students=students[lab], env=env, say=lambda _line: None)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(grade, sorted(students, key=lambda lab: lab != "dcgan")))  # the longest first
+    return course
+

@@ -65,28 +65,35 @@ def group_mistakes(mistakes: dict) -> list[list[str]]:
     return groups
 
 
-def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None:
-    """Each mistake loses exactly its points and shows its reason.
+def mistake_students(mistakes: dict) -> dict[str, list[str]]:
+    """Student name -> the mistakes that student's one submission holds (``group_mistakes``)."""
+    return {f"mistakes-{i + 1}": group for i, group in enumerate(group_mistakes(mistakes))}
 
-    ``mistakes`` maps a name to (cell grade_id, old text, new text, graded cell, expected points
-    for that cell, a reason that must appear in the feedback). Mistakes in different cells, graded
-    by different test cells, share a submission (``group_mistakes``); the submissions are graded
-    as an instructor would, by ``gan-lab autograde --jobs 2`` (sandboxed, re-checked). Every
-    autograded cell that no mistake touches must earn its full points.
-    """
-    from gan_lab.course.autograde import autograde
 
+def submit_mistakes(course: Path, lab: str, mistakes: dict) -> list[str]:
+    """Hand in the solutions with the mistakes, grouped; return the students who did."""
     base = solutions(course, lab)
-    students = {}
-    for i, group in enumerate(group_mistakes(mistakes)):
+    students = mistake_students(mistakes)
+    for student, group in students.items():
         notebook = base
         for name in group:
             cell, old, new, *_rest = mistakes[name]
             notebook = edit(notebook, cell, old, new)
-        students[f"mistakes-{i + 1}"] = group
-        submit(course, lab, f"mistakes-{i + 1}", notebook)
-    autograde(course, lab, jobs=2, students=list(students), env=KERNEL_ENV, say=lambda _line: None)
-    for student, group in students.items():
+        submit(course, lab, student, notebook)
+    return list(students)
+
+
+def assert_mistakes_cost_exactly(course: Path, lab: str, mistakes: dict) -> None:
+    """Each mistake lost exactly its points and its reason is in the feedback.
+
+    ``mistakes`` maps a name to (cell grade_id, old text, new text, graded cell, expected points
+    for that cell, a reason that must appear in the feedback). Mistakes in different cells, graded
+    by different test cells, share a submission (``group_mistakes``), handed in by
+    ``submit_mistakes`` and graded as an instructor would, by ``gan-lab autograde`` (sandboxed,
+    re-checked; the ``graded_course`` fixture). Every autograded cell that no mistake touches
+    must earn its full points.
+    """
+    for student, group in mistake_students(mistakes).items():
         cells = scores(course, lab, student)
         full = {c.name: c.score if c.manual else c.max_score for c in cells}
         expected = {**full, **{mistakes[name][3]: mistakes[name][4] for name in group}}

@@ -13,6 +13,7 @@ from traitlets.utils.importstring import import_item
 
 from gan_lab.course.config import configure
 from gan_lab.course.nbgrader_run import REPO
+from gan_lab.errors import UsageError
 from gan_lab.limits import GradingLimits, LimitsError
 
 
@@ -30,6 +31,9 @@ def test_the_limits_and_the_sandbox_switch_come_from_the_environment():
     assert c.Execute.timeout == 15 and c.CrashTolerantExecute.sandboxed is False
     with pytest.raises(LimitsError, match="GAN_LAB_CELL_TIMEOUT must be a positive whole number, got 'soon'"):
         _configured({"GAN_LAB_CELL_TIMEOUT": "soon"})
+    assert "assignsubmission_file" in _configured({"GAN_LAB_LMS": "moodle"}).FileNameCollectorPlugin.named_regexp
+    with pytest.raises(UsageError, match="GAN_LAB_LMS must be one of canvas, moodle, got 'blackboard'"):
+        _configured({"GAN_LAB_LMS": "blackboard"})
 
 
 def test_every_named_preprocessor_exists():
@@ -55,5 +59,6 @@ def test_configure_writes_nothing_and_starts_nothing(tmp_path, monkeypatch):
     c = loader.config
     assert c.CourseDirectory.source_directory == "solutions" and c.CourseDirectory.release_directory == "notebooks"
     expected = _configured(os.environ)
-    for section in ("Execute", "CrashTolerantExecute", "Autograde", "GenerateFeedback", "LimitOutput"):
+    for section in ("Execute", "CrashTolerantExecute", "Autograde", "GenerateFeedback", "LimitOutput",
+                    "FileNameCollectorPlugin", "ZipCollectApp"):
         assert c[section] == expected[section], section

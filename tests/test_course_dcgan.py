@@ -28,6 +28,6 @@ MISTAKES = {
 }
 
 
-def test_typical_dcgan_mistakes_lose_exactly_their_points(course):
+def test_typical_dcgan_mistakes_lose_exactly_their_points(graded_course):
     """Does each classic mistake lose exactly its points, with the reason in the feedback?"""
-    assert_mistakes_cost_exactly(course, "dcgan", MISTAKES)
+    assert_mistakes_cost_exactly(graded_course, "dcgan", MISTAKES)

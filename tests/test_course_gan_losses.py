@@ -28,6 +28,6 @@ MISTAKES = {
 }
 
 
-def test_typical_gan_losses_mistakes_lose_exactly_their_points(course):
+def test_typical_gan_losses_mistakes_lose_exactly_their_points(graded_course):
     """Does each classic mistake lose exactly its points, with the reason in the feedback?"""
-    assert_mistakes_cost_exactly(course, "gan_losses", MISTAKES)
+    assert_mistakes_cost_exactly(graded_course, "gan_losses", MISTAKES)

@@ -22,6 +22,6 @@ MISTAKES = {
 }
 
 
-def test_typical_mlp_gan_mistakes_lose_exactly_their_points(course):
+def test_typical_mlp_gan_mistakes_lose_exactly_their_points(graded_course):
     """Does each classic mistake lose exactly its points, with the reason in the feedback?"""
-    assert_mistakes_cost_exactly(course, "mlp_gan", MISTAKES)
+    assert_mistakes_cost_exactly(graded_course, "mlp_gan", MISTAKES)

@@ -20,6 +20,6 @@ MISTAKES = {
 }
 
 
-def test_typical_toy_1d_mistakes_lose_exactly_their_points(course):
+def test_typical_toy_1d_mistakes_lose_exactly_their_points(graded_course):
     """Does each classic mistake lose exactly its points, with the reason in the feedback?"""
-    assert_mistakes_cost_exactly(course, "toy_1d", MISTAKES)
+    assert_mistakes_cost_exactly(graded_course, "toy_1d", MISTAKES)

@@ -52,7 +52,7 @@ def test_nothing_in_the_kernel_can_sign(armed):
     notebook server, not grades, and gan-lab neither reads nor trusts it.)"""
     assert not any(hasattr(seal, name) for name in ("sign", "issue_receipt", "valid_receipt", "MIME",
                                                     "hmac", "hashlib", "KEY_FD_VARIABLE"))
-    assert set(seal._state) == {"shot", "parts", "modules", "genuine_codes"}
+    assert set(seal._state) == {"shot", "parts", "modules", "genuine_codes", "torch_wrapper"}
 
 
 def test_a_silenced_warning_inside_a_check_is_not_tampering(armed):
@@ -66,3 +66,32 @@ def test_a_silenced_warning_inside_a_check_is_not_tampering(armed):
                                registry=vars(toy_1d).setdefault("__warningregistry__", {}))
     assert "__warningregistry__" in vars(toy_1d)
     assert seal.tampering() == []
+
+
+def test_torchvision_loaded_after_arming_is_not_tampering_but_a_fake_wrapper_is():
+    """torchvision's first import makes torch wrap torch.manual_seed; that is torch's doing. A
+    lookalike wrapper around anything else, or a plain replacement, is still found."""
+    import subprocess
+    import sys
+
+    script = """
+import sys, torch
+from gan_lab.grading import seal
+seal.arm()
+assert "torchvision" not in sys.modules
+genuine = torch.manual_seed
+import torchvision
+assert torch.manual_seed is not genuine and torch.manual_seed.__wrapped__ is genuine
+print(seal.tampering())
+wrapped = torch.manual_seed
+torch.manual_seed = torch._compile._disable_dynamo(lambda seed: None)
+print(seal.tampering())
+torch.manual_seed = lambda seed: None
+print(seal.tampering())
+torch.manual_seed = wrapped
+print(seal.tampering())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["[]", "['torch.manual_seed']", "['torch.manual_seed']", "[]"]
+

@@ -157,6 +157,28 @@ def _load_ledger(course_dir: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+_LAB_SECTIONS = ("holds", "released", "graded")  # ledger[section][lab]; ledger[lab]: zeroed cells
+
+
+def _save_ledger(course_dir: Path, lab: str, ledger: dict) -> None:
+    """Write ``lab``'s part of the ledger, keeping what other labs' runs wrote meanwhile.
+
+    Two labs graded at once each hold the ledger from their start; under a file lock, each
+    writes its own lab's entries into the ledger as it is on disk now.
+    """
+    import fcntl
+
+    with open(course_dir / f"{LEDGER}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = _load_ledger(course_dir)
+        current[lab] = ledger.get(lab, {})
+        for section in _LAB_SECTIONS:
+            current.setdefault(section, {})[lab] = ledger.get(section, {}).get(lab, {})
+        tmp = course_dir / f"{LEDGER}.tmp"
+        tmp.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+        tmp.replace(course_dir / LEDGER)
+
+
 def _apply_overrides(course_dir: Path, lab: str, student: str, overrides: list[Override],
                      ledger: dict) -> None:
     """Write overrides as manual scores; undo the ones a previous run made that no longer hold."""
@@ -255,7 +277,7 @@ def release_hold(course_dir: Path, lab: str, student: str, *, env: Optional[dict
     _write_graded(graded, notebook)
     del ledger["holds"][lab][student]
     ledger.setdefault("released", {}).setdefault(lab, {})[student] = _digest(_submitted(course_dir, lab, student))
-    (course_dir / LEDGER).write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
+    _save_ledger(course_dir, lab, ledger)
     nbgrader(course_dir, "generate_feedback", lab, "--student", student, "--force", env=env, strict=False)
     earned, available = autograded_points(scores(course_dir, lab, student))
     say(f"[{lab}] {student}: hold released; autograded {earned:g} / {available:g}; feedback rewritten")
@@ -385,7 +407,7 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
         results.append(Graded(student, earned, available, seconds[student], tuple(overrides),
                               findings, problems.get(student, ""), recheck_seconds,
                               holds.get(student, {}).get("reason", "")))
-    (course_dir / LEDGER).write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
+    _save_ledger(course_dir, lab, ledger)
     if feedback and todo:  # one student's page alone when one was graded: the others did not change
         only = ["--student", todo[0]] if len(todo) == 1 else []
         nbgrader(course_dir, "generate_feedback", lab, *only, "--force", env=env, strict=False)

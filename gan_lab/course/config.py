@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
+from gan_lab.course.lms import lms_pattern
 from gan_lab.course.sandbox import sandbox_enabled
 from gan_lab.grading.seal import arm_line
 from gan_lab.limits import GradingLimits
@@ -51,5 +52,10 @@ def configure(c, env: Mapping[str, str] = os.environ) -> None:
     # LimitOutput keeps the feedback readable when a cell prints without end.
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
+    # An LMS download (nbgrader zip_collect): the file names of the LMS that GAN_LAB_LMS names
+    # (gan_lab.course.lms); an entry that fits neither them nor the lab's notebook name is
+    # reported by name and skipped.
+    c.FileNameCollectorPlugin.named_regexp = lms_pattern(env)
+    c.ZipCollectApp.strict = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -27,7 +27,9 @@ _GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.gra
                     "gan_lab.course.answers")
 _WATCHED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init",
                     "torch.optim", "torch.testing", "math", "inspect", "numpy")
-_LOADED_FIRST = ("torch._dynamo", "torchvision")
+# torch._dynamo, when something first imports it (torchvision does), replaces these with torch's
+# own wrapper around them: a replacement by torch, not tampering (``_rewrapped_by_torch``).
+_TORCH_REWRAPPED = ("manual_seed",)
 _WATCHED_CLASSES = ("torch.Tensor", "torch.nn.Module", "torch.nn.Linear", "torch.nn.Sequential",
                     "torch.nn.BCELoss")  # not optimisers: torch wraps their step() on first use
 
@@ -47,10 +49,6 @@ def _snapshot() -> dict[str, dict[str, Any]]:
     """name -> {attribute: object} for every watched namespace, copied (not referenced)."""
     import importlib
 
-    # torch._dynamo (loaded by torchvision) wraps torch.manual_seed and friends when first
-    # imported; load it before the snapshot, or a notebook's own import would look like tampering.
-    for name in _LOADED_FIRST:
-        importlib.import_module(name)
     shot = {}
     for name in _GRADING_MODULES + _WATCHED_MODULES:
         shot[name] = dict(vars(importlib.import_module(name)))
@@ -79,6 +77,30 @@ def _codes(value: Any) -> list:
     return [value.__code__] + ([wrapped.__code__] if isinstance(wrapped, types.FunctionType) else [])
 
 
+def _torch_wrapper_code():
+    """The code of torch's dynamo wrapper (``torch._compile._disable_dynamo``'s inner function)."""
+    from torch._compile import _disable_dynamo
+
+    return _disable_dynamo(lambda: None).__code__
+
+
+def _rewrapped_by_torch(name: str, attr: str, before: Any, now: Any) -> bool:
+    """Whether ``now`` is torch's own dynamo wrapper around the recorded ``before``.
+
+    Loading torch._dynamo (torchvision loads it) only when a notebook needs it keeps torchvision
+    out of every kernel and re-check that never uses it; checked by its code object (torch's
+    own, not a copy) and by what it calls (the genuine function, nothing else).
+    """
+    if name != "torch" or attr not in _TORCH_REWRAPPED or not isinstance(now, types.FunctionType):
+        return False
+    try:
+        called = [cell.cell_contents for cell in now.__closure__ or ()
+                  if callable(cell.cell_contents)]
+    except ValueError:  # an empty closure cell
+        return False
+    return now.__code__ is _state["torch_wrapper"] and called == [before] and before is not None
+
+
 def arm() -> None:
     """Record the genuine grading code, builtins and watched torch functions.
 
@@ -93,6 +115,7 @@ def arm() -> None:
         modules={name: sys.modules[name] for name in shot if name in sys.modules},
         genuine_codes={code for name in _GRADING_MODULES for value in shot[name].values()
                        for code in _codes(value)},
+        torch_wrapper=_torch_wrapper_code(),
     )
 
 
@@ -113,7 +136,8 @@ def tampering() -> list[str]:
             if attr in ("__builtins__", "_state", "__warningregistry__") or (
                     name == "builtins" and attr in _KERNEL_MANAGED):
                 continue
-            if attr not in now or attr not in before or now[attr] is not before[attr]:
+            if (attr not in now or attr not in before or now[attr] is not before[attr]) \
+                    and not _rewrapped_by_torch(name, attr, before.get(attr), now.get(attr)):
                 # Lazily imported submodules and caches may appear; only replaced or removed
                 # names, and new names in the grading modules, count.
                 if attr in before or name in _GRADING_MODULES:
