@@ -12,6 +12,9 @@ c.CourseDirectory.course_id = "gan-lab"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"  # holds the hidden tests: never commit it
+# The course's late policy: a submission collected after its lab's due date (`nbgrader db
+# assignment add LAB --duedate=...`) earns no autograded points; extensions go through formgrader.
+c.LateSubmissionPlugin.penalty_method = "zero"
 # Everything else in solutions/<lab>/ ships to students: never the data or the runs a local
 # execution of the solutions leaves behind.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "data", "runs"]
