@@ -164,19 +164,13 @@ def cmd_release_hold(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- grades
 def cmd_grades(args: argparse.Namespace) -> int:
-    from nbgrader.api import MissingEntry
-
     from gan_lab.course.grades import class_grades, format_grades, write_csv
-    from gan_lab.course.gradebook import gradebook_url
+    from gan_lab.course.gradebook import require_gradebook
 
     course = Path(args.course)
-    if not (course / "gradebook.db").is_file():
-        raise UsageError(f"{course} has no gradebook.db: run gan-lab grades in the course folder")
-    try:
-        table = class_grades(course, args.lab)
-    except MissingEntry:
-        raise UsageError(f"one of {', '.join(args.lab)} is not in the gradebook "
-                         f"({gradebook_url(course)}): release it with nbgrader first") from None
+    for lab in args.lab:
+        require_gradebook(course, lab)
+    table = class_grades(course, args.lab)
     print(format_grades(table, args.lab))
     if args.out:
         write_csv(table, args.lab, Path(args.out))

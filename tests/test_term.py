@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
@@ -52,8 +53,11 @@ def test_a_term_from_release_to_fetched_feedback(course, tmp_path):
     (alice / LAB / f"{LAB}.ipynb").write_text(solved)
     _student(alice, exchange, "submit", LAB, "--student", "alice")
     # The deadline passes (nbgrader's own command), then Bob hands in: late.
-    due = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    nbgrader(root, "db", "assignment", "add", LAB, f"--duedate={due}", env=course_helpers.KERNEL_ENV)
+    # The due date is the next whole second after Alice's last submission; Bob submits after it.
+    due = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(seconds=1)
+    nbgrader(root, "db", "assignment", "add", LAB, f"--duedate={due:%Y-%m-%d %H:%M:%S} UTC",
+             env=course_helpers.KERNEL_ENV)
+    time.sleep(max(0.0, (due - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) + 0.5)
     (bob / LAB / f"{LAB}.ipynb").write_text(solved)
     _student(bob, exchange, "submit", LAB, "--student", "bob")
 

@@ -30,7 +30,7 @@ from typing import Callable, Optional, Sequence
 
 import nbformat
 
-from gan_lab.course.gradebook import autograded_points, open_gradebook, scores
+from gan_lab.course.gradebook import autograded_points, open_gradebook, require_gradebook, scores
 from gan_lab.course.nbgrader_run import CourseError, nbgrader
 
 LEDGER = "gan-lab-overrides.json"  # the cells this command zeroed, so a re-grade can undo it
@@ -72,19 +72,9 @@ def submitted_students(course_dir: Path, lab: str) -> list[str]:
 
 
 def _check_course(course_dir: Path, lab: str, students: Optional[Sequence[str]]) -> list[str]:
-    from nbgrader.api import MissingEntry
-
     if not (course_dir / "nbgrader_config.py").is_file():
         raise CourseError(f"{course_dir} is not a course folder: it has no nbgrader_config.py")
-    if not (course_dir / "gradebook.db").is_file():
-        raise CourseError(f"{course_dir} has no gradebook.db yet: run `nbgrader generate_assignment "
-                          f"{lab}` there first")
-    with open_gradebook(course_dir) as gradebook:
-        try:
-            gradebook.find_assignment(lab)
-        except MissingEntry:
-            raise CourseError(f"{lab} is not in the gradebook: run `nbgrader generate_assignment "
-                              f"{lab}` first") from None
+    require_gradebook(course_dir, lab)
     present = submitted_students(course_dir, lab)
     if students:
         missing = sorted(set(students) - set(present))
