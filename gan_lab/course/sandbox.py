@@ -1,4 +1,4 @@
-"""The sandboxed grading kernel: student code runs in bubblewrap, cut off from everything else.
+"""The grading sandbox: student code runs in bubblewrap, cut off from everything else.
 
 Under autograde, nbgrader starts every kernel through ``SandboxKernelManager`` (set by
 ``gan_lab.course.config.configure``): its command, ``python -m gan_lab.course.sandbox -f
