@@ -1,9 +1,9 @@
 """``gan-lab autograde LAB``: grade a class's submissions, in parallel, and trust no kernel.
 
 One unit of work is one submission: ``nbgrader autograde LAB --student S`` in its own process,
-with its own kernel (sandboxed by ``nbgrader_config.py``). ``--jobs N`` runs N units at once;
-they share the gradebook, which SQLite keeps consistent (each unit writes one submission's rows
-in short transactions, waiting up to a minute for the others).
+with its own kernel (sandboxed through ``gan_lab.course.config.configure``). ``--jobs N`` runs N
+units at once; they share the gradebook, which SQLite or PostgreSQL keeps consistent (each unit
+writes one submission's rows in short transactions).
 
 After the units, and outside any kernel, every test cell that nbgrader scored above 0 is
 re-checked (``gan_lab.course.recheck``): its hidden check runs again in a fresh sandboxed process that

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from gan_lab.errors import UsageError
-from gan_lab.limits import GradingLimits
+from gan_lab.limits import AUTOGRADE_ENV, GradingLimits
 
 _PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 # System files a Python kernel reads; secrets such as /etc/shadow are not among them.
@@ -37,7 +37,7 @@ _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alter
 _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group",
                  "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types")
 # Variables the kernel inherits; everything else in the grader's environment stays outside.
-_PASSED_ENV = ("LANG", "LC_ALL", "TZ", "NBGRADER_EXECUTION", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+_PASSED_ENV = ("LANG", "LC_ALL", "TZ", AUTOGRADE_ENV, "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "GAN_LAB_OFFLINE", "GAN_LAB_SMOKE", "GAN_LAB_MNIST_DIR", "PYTHONHASHSEED",
                "MPLBACKEND")
 
