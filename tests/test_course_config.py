@@ -26,7 +26,6 @@ def _configured(env: dict[str, str]) -> Config:
 def test_the_limits_and_the_sandbox_switch_come_from_the_environment():
     c = _configured({})
     assert c.Execute.timeout == GradingLimits().cell_timeout_s == 60
-    assert c.Execute.coalesce_streams is True  # the same notebook, the same feedback, under any load
     assert c.CrashTolerantExecute.sandboxed is True
     c = _configured({"GAN_LAB_CELL_TIMEOUT": "15", "GAN_LAB_SANDBOX": "off"})
     assert c.Execute.timeout == 15 and c.CrashTolerantExecute.sandboxed is False

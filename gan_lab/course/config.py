@@ -25,10 +25,6 @@ def configure(c, env: Mapping[str, str] = os.environ) -> None:
     # cell needs long; the limit catches infinite loops in student code.
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True
-    # A cell's printed lines arrive in as many chunks as the kernel happened to flush, which
-    # varies with load; merged into one output per stream (nbclient's coalesce_streams), the
-    # same notebook grades to the same feedback.
-    c.Execute.coalesce_streams = True
     # Student code runs in a bubblewrap sandbox (gan_lab.course.sandbox): no network, writes only
     # to its own submission folder, cannot see other submissions, the gradebook or the
     # solutions, and has the memory, CPU-time, file-size and output caps of ``limits``. A

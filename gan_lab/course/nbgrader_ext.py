@@ -4,9 +4,14 @@ shows results, not the hidden tests.
 ``gan_lab.course.config.configure`` puts them in place of nbgrader's own:
 
 - ``CrashTolerantExecute``: runs every kernel in the grading sandbox when ``sandboxed`` is
-  set (``gan_lab.course.kernel``). With nbgrader's Execute, a kernel that dies (``os._exit``, a
-  segmentation fault, the sandbox's memory cap) aborts the whole submission: nbgrader deletes
-  what it graded and records nothing. Here the cell that killed the kernel gets an error saying
+  set (``gan_lab.course.kernel``), and merges a cell's printed chunks into one output per
+  stream. The kernel sends what a cell prints in as many chunks as it happened to flush, which
+  varies with load, so without the merge the same notebook graded twice can get different
+  feedback pages. nbclient's ``coalesce_streams`` does the merge but is not a configurable
+  trait (``c.Execute.coalesce_streams`` is silently ignored), so this class switches it on.
+  With nbgrader's Execute, a kernel that dies (``os._exit``, a segmentation fault, the
+  sandbox's memory cap) aborts the whole submission: nbgrader deletes what it graded and
+  records nothing. Here the cell that killed the kernel gets an error saying
   so, every later cell is marked as not run, and the grades are saved: points earned before the
   crash stay, and the feedback says what happened.
 - ``DeduplicateIds``: a cell copied in Jupyter keeps its nbgrader metadata, so two cells share a
@@ -37,6 +42,8 @@ class CrashTolerantExecute(Execute):
 
     sandboxed = Bool(False, help="Start every kernel in the gan-lab grading sandbox "
                                  "(gan_lab.course.kernel.SandboxKernelManager).").tag(config=True)
+    coalesce_streams = Bool(True, help="Merge a cell's stream outputs into one per stream name, "
+                                       "so that feedback does not depend on flush timing.").tag(config=True)
     _died_at = None
 
     def __init__(self, **kwargs):
