@@ -7,7 +7,7 @@
     gan-lab evaluate RUN      sample quality of a run beside real-vs-real floors
     gan-lab course-demo       the instructor's release/autograde/feedback job on sample submissions
     gan-lab audit LAB         tampered cells and delegated answers in the submissions of LAB
-    gan-lab autograde LAB     grade every submission of LAB (sandboxed, re-checked, --jobs N)
+    gan-lab autograde LAB     grade every submission of LAB (sandboxed, re-checked, --jobs N or --cluster)
     gan-lab release-hold LAB STUDENT   give back points held for review after an audit finding
     gan-lab grades LAB...     the class's points per lab, and a CSV for the LMS gradebook
     gan-lab student-build     one student wheel per lab, without the code that answers TODOs
@@ -150,7 +150,7 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     from gan_lab.course.autograde import autograde, format_results
 
     results = autograde(Path(args.course), args.lab, jobs=args.jobs, students=args.student,
-                        feedback=not args.no_feedback, force=args.force)
+                        feedback=not args.no_feedback, force=args.force, cluster=args.cluster)
     print(format_results(args.lab, results))
     return 0
 
@@ -262,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("lab", help="the lab (nbgrader assignment), e.g. mlp_gan")
     grade.add_argument("--jobs", type=_positive_int, default=1,
                        help="submissions graded at once (default: 1; about one per 2 cores)")
+    grade.add_argument("--cluster", metavar="ADDRESS",
+                       help="grade on the Dask cluster whose scheduler is at ADDRESS "
+                            "(tcp://HOST:8786), one task per submission; needs the gradebook on "
+                            "PostgreSQL and the course folder shared with the workers")
     grade.add_argument("--student", action="append", metavar="ID",
                        help="grade only this student (repeatable; default: every submission)")
     grade.add_argument("--course", default=".", help="nbgrader course folder (default: .)")

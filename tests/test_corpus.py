@@ -82,7 +82,7 @@ def test_the_sandbox_blocked_every_reach_outside_the_submission(graded):
 def test_parallel_grading_gives_the_same_scores_as_serial_nbgrader(graded, course, tmp_path):
     """Plain serial ``nbgrader autograde`` on a copy gives the same raw scores as the 2-job run."""
     root, _, _ = graded
-    students = ["good", "exception", "os_exit", "patch_checks", "stderr_spam"]
+    students = ["good", "exception", "os_exit"]  # a pass, a failing cell, a kernel that dies
     serial = tmp_path / "course"
     shutil.copytree(course, serial)
     for student in students:

@@ -17,6 +17,7 @@ instructor releases them. Feedback is generated last.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -289,6 +290,53 @@ def _grade_one(course_dir: Path, lab: str, student: str, env: dict[str, str]) ->
     return time.perf_counter() - started, problem
 
 
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """What one unit of work (one submission) returns: plain values, so a cluster can send it."""
+    seconds: float  # nbgrader's autograde of this student
+    problem: str  # why nbgrader could not grade it ("" when it did)
+    overrides: tuple[Override, ...] = ()  # the re-check's verdicts against nbgrader's scores
+    recheck_seconds: float = 0.0
+
+    def line(self, lab: str, student: str) -> str:
+        """The progress line printed as the unit finishes."""
+        done = f"NOT GRADED: {self.problem}" if self.problem else "graded and re-checked"
+        return f"[{lab}] {student}: {done} ({self.seconds:.1f} s)"
+
+
+def grade_unit(course_dir: str, lab: str, student: str, env: dict[str, str]) -> Unit:
+    """One unit of work: nbgrader autograde of one student, then the re-check of what it passed.
+
+    Runs in a ``--jobs`` slot or on a cluster's worker (``gan_lab.course.cluster``), so it takes
+    and returns plain values and touches only this student's files and gradebook rows.
+    """
+    course = Path(course_dir)
+    if not (course / "nbgrader_config.py").is_file():
+        raise CourseError(f"this machine cannot see the course folder {course}: a cluster's workers "
+                          "need it at the same path (a shared filesystem)")
+    env = dict(env)
+    if "OMP_NUM_THREADS" not in env:  # an equal share of this machine's cores per running unit
+        env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // _units_here()))
+    seconds, problem = _grade_one(course, lab, student, env)
+    if problem:
+        return Unit(seconds, problem)
+    graded_path = course / "autograded" / student / lab / f"{lab}.ipynb"
+    by_cell = {c.name: (c.auto or 0.0) for c in scores(course, lab, student) if not c.manual}
+    began = time.perf_counter()
+    found = recheck_overrides(nbformat.read(graded_path, as_version=4), graded_path, by_cell, env)
+    return Unit(seconds, "", tuple(found), time.perf_counter() - began)
+
+
+def _units_here() -> int:
+    """How many units run at once in this process: a Dask worker's threads, else 1."""
+    try:
+        from distributed import get_worker
+
+        return max(1, get_worker().state.nthreads)
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
 def _zero_ungraded(course_dir: Path, lab: str, student: str, reason: str) -> list[Override]:
     """A submission nbgrader could not grade earns 0 on every autograded cell, on record."""
     from nbgrader.api import MissingEntry
@@ -305,8 +353,11 @@ def _zero_ungraded(course_dir: Path, lab: str, student: str, reason: str) -> lis
 
 def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[Sequence[str]] = None,
               feedback: bool = True, force: bool = False, env: Optional[dict[str, str]] = None,
-              say: Callable[[str], None] = print) -> list[Graded]:
+              cluster: Optional[str] = None, say: Callable[[str], None] = print) -> list[Graded]:
     """Grade the submissions of ``lab`` in ``course_dir``; see the module docstring.
+
+    ``cluster``, a Dask scheduler's address, runs the units there instead of in ``jobs`` local
+    slots (``gan_lab.course.cluster``); the audit, overrides and feedback still run here.
 
     A submission already graded, byte for byte the same, under the same source notebook and
     grading code (``grading_key``) is not graded again unless ``force``.
@@ -316,15 +367,22 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
 
     if jobs < 1:
         raise CourseError(f"--jobs must be at least 1, got {jobs}")
+    if cluster and jobs != 1:
+        raise CourseError("give --jobs or --cluster, not both: on a cluster the workers' threads "
+                          "decide how many submissions are graded at once")
     course_dir = course_dir.resolve()
     names = _check_course(course_dir, lab, students)
+    if cluster:
+        from gan_lab.course.cluster import require_shared_gradebook
+
+        require_shared_gradebook(course_dir)
     unit_env = dict(env or {})
     if not sandbox_enabled({**os.environ, **unit_env}):
         say("GAN_LAB_SANDBOX=off: student code runs unsandboxed, in the kernel and in the re-check")
     else:
         bwrap_path()  # a missing or unusable bubblewrap stops here, with what to do
-    # Each unit gets an equal share of the cores; torch would otherwise oversubscribe them.
-    unit_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
+    if not cluster:  # each unit an equal share of the cores (on a cluster, of its worker's)
+        unit_env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     ledger = _load_ledger(course_dir)
     keys = {student: grading_key(course_dir, lab, student) for student in names}
     last = ledger.get("graded", {}).get(lab, {})
@@ -335,29 +393,25 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
     if unchanged:
         say(f"[{lab}] {len(unchanged)} submission(s) unchanged since they were graded: not regraded "
             "(--force regrades them)")
-    say(f"[{lab}] grading {len(todo)} submission(s) with {jobs} job(s)")
-    seconds: dict[str, float] = {}
-    problems: dict[str, str] = {}
-    rechecked: dict[str, tuple[list[Override], float]] = {}
-
-    def unit(student: str) -> None:
-        """nbgrader, then the re-check of what it passed: both in this job's slot."""
-        seconds[student], problem = _grade_one(course_dir, lab, student, unit_env)
-        if problem:
-            problems[student] = problem
-        else:
-            graded_path = course_dir / "autograded" / student / lab / f"{lab}.ipynb"
-            by_cell = {c.name: (c.auto or 0.0) for c in scores(course_dir, lab, student) if not c.manual}
-            began = time.perf_counter()
-            found = recheck_overrides(nbformat.read(graded_path, as_version=4), graded_path, by_cell, unit_env)
-            rechecked[student] = (found, time.perf_counter() - began)
-        say(f"[{lab}] {student}: {'NOT GRADED: ' + problem if problem else 'graded and re-checked'} "
-            f"({seconds[student]:.1f} s)")
-
+    where = f"on the Dask cluster at {cluster}" if cluster else f"with {jobs} job(s)"
+    say(f"[{lab}] grading {len(todo)} submission(s) {where}")
+    unit = functools.partial(grade_unit, str(course_dir), lab, env=unit_env)
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(unit, todo))
+    if cluster:
+        from gan_lab.course.cluster import run_units
+
+        done = run_units(cluster, unit, todo, lab=lab, say=say)
+    else:
+        def local(student: str) -> Unit:
+            result = unit(student)
+            say(result.line(lab, student))
+            return result
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            done = dict(zip(todo, pool.map(local, todo)))
     wall = time.perf_counter() - started
+    seconds = {student: result.seconds for student, result in done.items()}
+    problems = {student: result.problem for student, result in done.items() if result.problem}
 
     audit = audit_lab(course_dir, lab)
     holds = ledger.setdefault("holds", {}).setdefault(lab, {})
@@ -379,7 +433,7 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
             overrides = _zero_ungraded(course_dir, lab, student, problems[student])
         else:
             notebook = nbformat.read(graded_path, as_version=4)
-            overrides, recheck_seconds = rechecked[student]
+            overrides, recheck_seconds = list(done[student].overrides), done[student].recheck_seconds
             beneath = list(overrides)
             holding = [f for f in audit.get(student, []) if f.kind in HOLD_KINDS]
             digest = _digest(_submitted(course_dir, lab, student))
@@ -404,7 +458,7 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
     if todo:
         checked = sum(r.recheck_seconds for r in results)
         say(f"[{lab}] {len(todo)} submission(s) in {wall:.1f} s: {60 * len(todo) / wall:.1f} per minute "
-            f"with {jobs} job(s); the re-check took {checked:.1f} s ({checked / len(todo):.1f} s each)")
+            f"{where}; the re-check took {checked:.1f} s ({checked / len(todo):.1f} s each)")
     return results
 
 
