@@ -397,7 +397,7 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
     say(f"[{lab}] grading {len(todo)} submission(s) {where}")
     unit = functools.partial(grade_unit, str(course_dir), lab, env=unit_env)
     started = time.perf_counter()
-    if cluster:
+    if cluster and todo:
         from gan_lab.course.cluster import run_units
 
         done = run_units(cluster, unit, todo, lab=lab, say=say)
