@@ -1,11 +1,13 @@
 """``gan-lab autograde LAB``: grade a class's submissions, in parallel, and trust no kernel.
 
 One unit of work is one submission: ``nbgrader autograde LAB --student S`` in its own process,
-with its own kernel (sandboxed through ``gan_lab.course.config.configure``). ``--jobs N`` runs N
-units at once; they share the gradebook, which SQLite or PostgreSQL keeps consistent (each unit
-writes one submission's rows in short transactions).
+with its own kernel (sandboxed through ``gan_lab.course.config.configure``), then the re-check
+below (``grade_unit``). ``--jobs N`` runs N units at once; they share the gradebook, which SQLite
+or PostgreSQL keeps consistent (each unit writes one submission's rows in short transactions).
+``--cluster ADDRESS`` runs each unit as a task of a Dask cluster instead
+(``gan_lab.course.cluster``).
 
-After the units, and outside any kernel, every test cell that nbgrader scored above 0 is
+Within each unit, after nbgrader and outside any kernel, every test cell that nbgrader scored above 0 is
 re-checked (``gan_lab.course.recheck``): its hidden check runs again in a fresh sandboxed process that
 loaded the genuine checks before the student's definitions. A cell keeps its points only when
 both runs agree; otherwise it is set to what the re-check awards (0 for a failed check) in the
