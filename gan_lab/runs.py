@@ -32,13 +32,12 @@ class RunResult:
 
 
 def _set_lr(recipe: Recipe, epoch: int, num_epochs: int) -> None:
-    """The recipe's lr for ``epoch``, so a resumed run continues on the same schedule."""
-    if recipe.lr_schedule is None:
+    """G's lr for ``epoch``, so a resumed run continues on the same schedule (D's stays)."""
+    if recipe.g_lr_schedule is None:
         return
-    for optimizer in (recipe.d_optimizer, recipe.g_optimizer):
-        for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])  # saved with the optimizer's state
-            group["lr"] = group["initial_lr"] * recipe.lr_schedule(epoch, num_epochs)
+    for group in recipe.g_optimizer.param_groups:
+        group.setdefault("initial_lr", group["lr"])  # saved with the optimizer's state
+        group["lr"] = group["initial_lr"] * recipe.g_lr_schedule(epoch, num_epochs)
 
 
 class _EpochEnd:

@@ -222,7 +222,7 @@ def test_sorted_minibatch_gives_d_one_ascending_row():
 
 
 def test_toy_resume_continues_on_the_lr_schedule(tmp_path):
-    """Is 1 toy epoch + resume for 1 more identical to 2 straight, lr schedule and weight average included?"""
+    """Is 1 toy epoch + resume for 1 more identical to 2 straight, G's lr schedule and weight average included?"""
     from gan_lab.recipes import cosine_decay
 
     common = dict(device="cpu", progress=False, epochs=2)
@@ -232,5 +232,7 @@ def test_toy_resume_continues_on_the_lr_schedule(tmp_path):
     assert resumed.history["g_loss"] == straight.history["g_loss"]
     a, b = (load_checkpoint(run.last_checkpoint)["generator_average"] for run in (straight, resumed))
     assert a["n_averaged"].item() == 1000 and all(torch.equal(a[k], b[k]) for k in a)
-    first = load_checkpoint(tmp_path / "a" / "checkpoints" / "epoch_001.pt")["g_optimizer"]["param_groups"][0]
-    assert first["lr"] == first["initial_lr"] * cosine_decay(0.01)(1, 2)
+    first = load_checkpoint(tmp_path / "a" / "checkpoints" / "epoch_001.pt")
+    g_group, d_group = (first[name]["param_groups"][0] for name in ("g_optimizer", "d_optimizer"))
+    assert g_group["lr"] == g_group["initial_lr"] * cosine_decay(0.001)(1, 2)
+    assert d_group["lr"] == 2e-4 and "initial_lr" not in d_group  # D's lr stays where it started
