@@ -19,6 +19,7 @@ Printed per lab: the wall time, the line saying where MNIST came from, and every
 ``--toy-seeds 0 1 2 3 4`` (kernel mode) then trains the toy lab's own ``train_toy_gan`` once
 more from each seed, at the notebook's budget, in the same kernel, and adds each seed's quality
 line (marked ``[seed S]``). Those runs are not counted in the lab's wall time.
+
 This is a benchmark, not a test: a lab that fails is reported and the rest still run.
 """
 from __future__ import annotations
