@@ -314,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_train_and_sample(commands) -> None:
-    from gan_lab.recipes import KINDS
+    from gan_lab.kinds import KINDS
 
     train = commands.add_parser(
         "train", help="train a GAN with TensorBoard logs and per-epoch checkpoints",

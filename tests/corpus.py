@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Callable
 
 import nbformat
@@ -247,3 +251,56 @@ CASES = [
     Case("snoop", "reads other students' files and the gradebook, deletes files, opens a socket",
          append_to("get-distribution-sampler", SNOOP), FULL, "read the gradebook: blocked"),
 ]
+
+
+def gan_lab(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The ``gan-lab`` command, run in a corpus course folder with the kernels' environment."""
+    import course_helpers
+
+    # No honest cell of the toy lab takes 2 s here; 10 s still stops the infinite loop.
+    env = {**os.environ, **course_helpers.KERNEL_ENV, "GAN_LAB_CELL_TIMEOUT": "10"}
+    env["PATH"] = str(Path(sys.executable).parent) + ":" + env.get("PATH", "")
+    return subprocess.run([str(Path(sys.executable).parent / "gan-lab"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+SERIAL = ("good", "exception", "os_exit")  # a pass, a failing cell, a kernel that dies
+
+
+def submit_cases(root: Path, cases=CASES) -> None:
+    """Hand in each case's submission to the course folder ``root``."""
+    from course_helpers import solutions, submit
+
+    base = solutions(root, LAB)
+    for case in cases:
+        changed = case.change(nbformat.from_dict(nbformat.reads(nbformat.writes(base), as_version=4)))
+        if not isinstance(changed, nbformat.NotebookNode):  # {file name: notebook}
+            for name, notebook in changed.items():
+                path = root / "submitted" / case.student / LAB / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, path)
+        else:
+            submit(root, LAB, case.student, changed)
+
+
+def grade_corpus(root: Path):
+    """Every case handed in to the course folder ``root`` and graded with two jobs: (root, the
+    command's output, every solution and submission file's bytes before grading)."""
+    submit_cases(root)
+    before = {p: p.read_bytes() for p in (root / "solutions").rglob("*") if p.is_file()}
+    before.update({p: p.read_bytes() for p in (root / "submitted").rglob("*") if p.is_file()})
+    done = gan_lab("autograde", LAB, "--jobs", "2", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root, done.stdout, before
+
+
+def grade_serially(root: Path) -> Path:
+    """The ``SERIAL`` cases handed in to ``root`` and graded by one plain, serial ``nbgrader
+    autograde``: what the two-job run must match."""
+    import course_helpers
+    from gan_lab.course.nbgrader_run import nbgrader
+
+    submit_cases(root, [case for case in CASES if case.student in SERIAL])
+    # strict=False: nbgrader logs the os_exit kernel's death as an error and grades on.
+    nbgrader(root, "autograde", LAB, "--force", env=course_helpers.KERNEL_ENV, strict=False)
+    return root

@@ -7,53 +7,23 @@ grades alone, and leave the gradebook, the submissions and the solutions intact.
 """
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-import course_helpers
-from corpus import CASES, FULL, LAB
-from course_helpers import feedback_text, solutions, submit
+from corpus import CASES, FULL, LAB, SERIAL, gan_lab
+from course_helpers import feedback_text
 from gan_lab.course.gradebook import scores
-from gan_lab.course.nbgrader_run import nbgrader
 
 pytestmark = pytest.mark.slow
 BY_STUDENT = {case.student: case for case in CASES}
 
 
-def _gan_lab(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    # No honest cell of the toy lab takes 2 s here; 10 s still stops the infinite loop.
-    env = {**__import__("os").environ, **course_helpers.KERNEL_ENV, "GAN_LAB_CELL_TIMEOUT": "10"}
-    env["PATH"] = str(Path(sys.executable).parent) + ":" + env.get("PATH", "")
-    return subprocess.run([str(Path(sys.executable).parent / "gan-lab"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
-
-
-@pytest.fixture(scope="module")
-def graded(course, tmp_path_factory):
-    """The corpus submitted to a copy of the course and graded with two jobs."""
-    root = tmp_path_factory.mktemp("corpus") / "course"
-    shutil.copytree(course, root)
-    base = solutions(root, LAB)
-    for case in CASES:
-        changed = case.change(nbformat.from_dict(nbformat.reads(nbformat.writes(base), as_version=4)))
-        if not isinstance(changed, nbformat.NotebookNode):  # {file name: notebook}
-            for name, notebook in changed.items():
-                path = root / "submitted" / case.student / LAB / name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                nbformat.write(notebook, path)
-        else:
-            submit(root, LAB, case.student, changed)
-    before = {p: p.read_bytes() for p in (root / "solutions").rglob("*") if p.is_file()}
-    before.update({p: p.read_bytes() for p in (root / "submitted").rglob("*") if p.is_file()})
-    done = _gan_lab("autograde", LAB, "--jobs", "2", cwd=root)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root, done.stdout, before
+@pytest.fixture
+def graded(graded_corpus):
+    """The corpus handed in to a copy of the course and graded with two jobs (``grade_corpus``)."""
+    return graded_corpus
 
 
 @pytest.mark.parametrize("student", list(BY_STUDENT))
@@ -79,19 +49,12 @@ def test_the_sandbox_blocked_every_reach_outside_the_submission(graded):
     assert after == before, "a submission or a solution file changed or disappeared"
 
 
-def test_parallel_grading_gives_the_same_scores_as_serial_nbgrader(graded, course, tmp_path):
+def test_parallel_grading_gives_the_same_scores_as_serial_nbgrader(graded, serial_corpus):
     """Plain serial ``nbgrader autograde`` on a copy gives the same raw scores as the 2-job run."""
     root, _, _ = graded
-    students = ["good", "exception", "os_exit"]  # a pass, a failing cell, a kernel that dies
-    serial = tmp_path / "course"
-    shutil.copytree(course, serial)
-    for student in students:
-        shutil.copytree(root / "submitted" / student, serial / "submitted" / student)
-    # strict=False: nbgrader logs the os_exit kernel's death as an error and grades on.
-    nbgrader(serial, "autograde", LAB, "--force", env=course_helpers.KERNEL_ENV, strict=False)
-    for student in students:
+    for student in SERIAL:
         parallel = {c.name: c.auto for c in scores(root, LAB, student)}
-        assert {c.name: c.auto for c in scores(serial, LAB, student)} == parallel, student
+        assert {c.name: c.auto for c in scores(serial_corpus, LAB, student)} == parallel, student
 
 
 def test_the_gradebook_is_intact_and_holds_every_student(graded):
@@ -125,15 +88,15 @@ def test_an_instructor_releases_a_hold_and_the_honest_points_come_back(graded):
     """After review, release-hold gives back what the code earned honestly, rewrites the
     feedback, and a re-grade of the unchanged notebook does not hold it again."""
     root, _, _ = graded
-    done = _gan_lab("release-hold", LAB, "attack_gc", cwd=root)
+    done = gan_lab("release-hold", LAB, "attack_gc", cwd=root)
     assert done.returncode == 0, done.stdout + done.stderr
     expected = {**FULL, "generator-tests": 0.0}  # the wrong Generator still costs its 2 points
     assert {c.name: c.score for c in scores(root, LAB, "attack_gc") if not c.manual} == expected
     assert "held for review" not in feedback_text(root, LAB, "attack_gc")
-    again = _gan_lab("autograde", LAB, "--student", "attack_gc", "--force", cwd=root)
+    again = gan_lab("autograde", LAB, "--student", "attack_gc", "--force", cwd=root)
     assert again.returncode == 0 and "HELD" not in again.stdout, again.stdout
     assert {c.name: c.score for c in scores(root, LAB, "attack_gc") if not c.manual} == expected
-    refused = _gan_lab("release-hold", LAB, "good", cwd=root)
+    refused = gan_lab("release-hold", LAB, "good", cwd=root)
     assert refused.returncode == 1 and "not held for review" in refused.stderr
 
 
@@ -142,7 +105,7 @@ def test_an_unchanged_submission_is_not_regraded_and_a_changed_one_is(graded):
     root, _, _ = graded
     page = root / "feedback" / "good" / LAB / f"{LAB}.html"
     before = (page.stat().st_mtime_ns, {c.name: c.score for c in scores(root, LAB, "honest_wrong")})
-    done = _gan_lab("autograde", LAB, "--student", "good", "--student", "honest_wrong", cwd=root)
+    done = gan_lab("autograde", LAB, "--student", "good", "--student", "honest_wrong", cwd=root)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 submission(s) unchanged since they were graded: not regraded" in done.stdout
     rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith(("good ", "honest_wrong "))}
@@ -152,7 +115,7 @@ def test_an_unchanged_submission_is_not_regraded_and_a_changed_one_is(graded):
     notebook = nbformat.read(submission, as_version=4)
     notebook.cells.append(nbformat.v4.new_markdown_cell("Handed in again after the deadline."))
     nbformat.write(notebook, submission)
-    again = _gan_lab("autograde", LAB, "--student", "good", cwd=root)
+    again = gan_lab("autograde", LAB, "--student", "good", cwd=root)
     assert again.returncode == 0 and "unchanged" not in again.stdout, again.stdout
     assert "good: graded and re-checked" in again.stdout and page.stat().st_mtime_ns != before[0]
 

@@ -1,8 +1,9 @@
 """``gan-lab autograde LAB``: grade a class's submissions, in parallel, and trust no kernel.
 
-One unit of work is one submission: ``nbgrader autograde LAB --student S`` in its own process,
-with its own kernel (sandboxed through ``gan_lab.course.config.configure``), then the re-check
-below (``grade_unit``). ``--jobs N`` runs N units at once; they share the gradebook, which SQLite
+One unit of work is one submission: ``nbgrader autograde LAB --student S`` in its own process
+(forked from a preloaded nbgrader, ``gan_lab.course.nbgrader_host``), with its own kernel
+(sandboxed through ``gan_lab.course.config.configure``), then the re-check below
+(``grade_unit``). ``--jobs N`` runs N units at once; they share the gradebook, which SQLite
 or PostgreSQL keeps consistent (each unit writes one submission's rows in short transactions).
 ``--cluster ADDRESS`` runs each unit as a task of a Dask cluster instead
 (``gan_lab.course.cluster``).
@@ -353,6 +354,28 @@ def _zero_ungraded(course_dir: Path, lab: str, student: str, reason: str) -> lis
     return [Override(cell, 0.0, f"not graded: {reason}") for cell in cells]
 
 
+def _register_students(course_dir: Path, students: Sequence[str]) -> None:
+    """Put the students the gradebook does not know yet into it, before any unit starts.
+
+    nbgrader's autograde adds a new student itself, but two of its runs that add the same
+    student at once (two labs graded side by side, each starting with the same new name) both
+    try to insert that student, and the run that comes second fails.
+    """
+    import fcntl
+
+    from nbgrader.api import MissingEntry
+
+    # Under the ledger's lock, so that two runs beside each other on this machine take turns.
+    with open(course_dir / f"{LEDGER}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open_gradebook(course_dir) as gradebook:
+            for student in students:
+                try:
+                    gradebook.find_student(student)
+                except MissingEntry:
+                    gradebook.add_student(student)
+
+
 def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[Sequence[str]] = None,
               feedback: bool = True, force: bool = False, env: Optional[dict[str, str]] = None,
               cluster: Optional[str] = None, say: Callable[[str], None] = print) -> list[Graded]:
@@ -397,6 +420,7 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
             "(--force regrades them)")
     where = f"on the Dask cluster at {cluster}" if cluster else f"with {jobs} job(s)"
     say(f"[{lab}] grading {len(todo)} submission(s) {where}")
+    _register_students(course_dir, todo)
     unit = functools.partial(grade_unit, str(course_dir), lab, env=unit_env)
     started = time.perf_counter()
     if cluster and todo:

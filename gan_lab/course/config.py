@@ -25,6 +25,10 @@ def configure(c, env: Mapping[str, str] = os.environ) -> None:
     # cell needs long; the limit catches infinite loops in student code.
     c.Execute.timeout = limits.cell_timeout_s
     c.Execute.interrupt_on_timeout = True
+    # Once the last cell has run, the kernel is killed, not asked to exit: its outputs are all
+    # in, and a polite shutdown waits about 1.5 s per submission for torch to wind down (or for
+    # as long as an exit hook in student code likes).
+    c.Execute.shutdown_kernel = "immediate"
     # Student code runs in a bubblewrap sandbox (gan_lab.course.sandbox): no network, writes only
     # to its own submission folder, cannot see other submissions, the gradebook or the
     # solutions, and has the memory, CPU-time, file-size and output caps of ``limits``. A

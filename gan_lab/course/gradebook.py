@@ -15,20 +15,27 @@ _SQLITE = "sqlite:///"
 
 
 @functools.lru_cache(maxsize=32)
-def _configured_url(config_file: str, mtime_ns: int) -> str:
+def _configured(config_file: str, mtime_ns: int) -> tuple[str, str]:
+    """(db_url, course_id) as the config file sets them ("" where it does not)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     path = Path(config_file)
     config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
-    return config.CourseDirectory.db_url if "db_url" in config.CourseDirectory else ""
+    settings = config.CourseDirectory
+    return (settings.db_url if "db_url" in settings else "",
+            settings.course_id if "course_id" in settings else "")
+
+
+def _settings(course_dir: Path) -> tuple[str, str]:
+    config_file = Path(course_dir).resolve() / "nbgrader_config.py"
+    return _configured(str(config_file), config_file.stat().st_mtime_ns) if config_file.is_file() else ("", "")
 
 
 def gradebook_url(course_dir: Path) -> str:
     """The database URL of the course's gradebook, as its ``nbgrader_config.py`` sets it
     (a relative SQLite path is the course folder's, as when nbgrader runs there)."""
     course_dir = Path(course_dir).resolve()
-    config_file = course_dir / "nbgrader_config.py"
-    url = _configured_url(str(config_file), config_file.stat().st_mtime_ns) if config_file.is_file() else ""
+    url = _settings(course_dir)[0]
     if not url:
         return f"{_SQLITE}{course_dir / 'gradebook.db'}"
     if url.startswith(_SQLITE) and not url[len(_SQLITE):].startswith("/"):
@@ -37,10 +44,18 @@ def gradebook_url(course_dir: Path) -> str:
 
 
 def open_gradebook(course_dir: Path):
-    """nbgrader's ``Gradebook`` of the course, as a context manager."""
+    """nbgrader's ``Gradebook`` of the course, as a context manager.
+
+    It is opened under the course id the config names, as nbgrader's commands open it: the
+    course's row is then already there (``generate_assignment`` added it), where a gradebook
+    opened under nbgrader's default id would add a row of that id, and two opened at the same
+    moment would both try to and one would fail.
+    """
     from nbgrader.api import Gradebook
 
-    return Gradebook(gradebook_url(course_dir))
+    course_id = _settings(course_dir)[1]
+    url = gradebook_url(course_dir)
+    return Gradebook(url, course_id) if course_id else Gradebook(url)
 
 
 def require_gradebook(course_dir: Path, lab: str) -> None:
