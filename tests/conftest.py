@@ -91,10 +91,10 @@ def grade_course(root):
 class EarlySetups:
     """The costliest set-ups, the graded course, the graded corpus and its serial reference
     (about 600 CPU-seconds of grading together), started in a background thread before the
-    first test when a collected test reads them. They grade while the other tests run, filling the cores those leave idle,
-    and the tests that read them run last (``pytest_collection_modifyitems``). The shared
-    ``small_mnist`` and ``course`` come from the same thread; a run that needs neither early
-    set-up makes everything in the fixtures, as before."""
+    first test when a collected test reads them. They grade while the other tests run, filling
+    the cores those leave idle, and the tests that read them run last
+    (``pytest_collection_modifyitems``). The shared ``small_mnist`` and ``course`` come from the
+    same thread; a run that needs none of the three makes everything in the fixtures, as before."""
 
     NAMES = ("graded_course", "graded_corpus", "serial_corpus")
 
@@ -120,7 +120,7 @@ class EarlySetups:
             settle("small_mnist", make_small_mnist, tmp_path_factory)
             settle("course", make_course, tmp_path_factory, self.wait("small_mnist"))
             course = self.wait("course")
-            # Both copies are made before any test can change the shared course.
+            # Every copy is made before any test can change the shared course.
             roots = {name: copy_course(course, tmp_path_factory, name) for name in wanted}
             grading = {"graded_course": grade_course, "graded_corpus": corpus.grade_corpus,
                        "serial_corpus": corpus.grade_serially}
