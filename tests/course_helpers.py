@@ -52,12 +52,17 @@ def feedback_text(course: Path, lab: str, student: str) -> str:
 
 
 def group_mistakes(mistakes: dict) -> list[list[str]]:
-    """The mistakes in as few submissions as can hold them: no two in one submission edit the
-    same cell or lose points in the same test cell, so each still costs exactly its own."""
+    """The mistakes in as few submissions as can hold them: no two in one submission lose points
+    in the same test cell, so each still costs exactly its own, and two that edit the same cell
+    (two functions of one cell, each with its own test cell) edit different text."""
+    def apart(a: str, b: str) -> bool:
+        (cell_a, old_a, *_), (cell_b, old_b, *_) = mistakes[a], mistakes[b]
+        return cell_a != cell_b or (old_a not in old_b and old_b not in old_a)
+
     groups: list[list[str]] = []
-    for name, (cell, _old, _new, graded_cell, *_rest) in mistakes.items():
+    for name, (_cell, _old, _new, graded_cell, *_rest) in mistakes.items():
         for group in groups:
-            if all(mistakes[other][0] != cell and mistakes[other][3] != graded_cell for other in group):
+            if all(mistakes[other][3] != graded_cell and apart(name, other) for other in group):
                 group.append(name)
                 break
         else:

@@ -43,7 +43,9 @@ def test_every_named_preprocessor_exists():
     assert "gan_lab.course.nbgrader_ext.CrashTolerantExecute" in names
     for name in names:
         assert isinstance(import_item(name), type), name
-    assert c.Execute.extra_arguments[0].startswith("--IPKernelApp.exec_lines=import gan_lab.grading.seal")
+    starts = [argument.split(";")[0] for argument in c.Execute.extra_arguments]
+    assert starts == ["--IPKernelApp.exec_lines=import gan_lab.graded_warnings as _gan_lab_warnings",
+                      "--IPKernelApp.exec_lines=import gan_lab.grading.seal as _gan_lab_seal"]
 
 
 def test_configure_writes_nothing_and_starts_nothing(tmp_path, monkeypatch):

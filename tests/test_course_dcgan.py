@@ -25,6 +25,20 @@ MISTAKES = {
                         "training-step-tests", 2.0, "G's images must be labelled valid"),
     "momentum-0.8": ("batchnorm-reading", "bn_momentum = 0.1", "bn_momentum = 0.8",
                      "batchnorm-reading-tests", 1.0, "the 0.8 went to eps"),
+    # Correct answers in an older torch's spelling keep their points; the warnings are shown.
+    "warns-init-no-underscore": ("weights-init-normal",
+                                 "nn.init.normal_(m.weight, mean=1.0, std=0.02)\n        nn.init.constant_(m.bias, 0.0)",
+                                 "nn.init.normal(m.weight, mean=1.0, std=0.02)\n        nn.init.constant(m.bias, 0.0)",
+                                 "weights-init-normal-tests", 2.0,
+                                 "Warning (shown, not scored): FutureWarning: `nn.init.constant` is now deprecated"),
+    "warns-size-average": ("training-step", "g_loss = adversarial_loss(discriminator(gen_imgs), valid)",
+                           "g_loss = nn.functional.binary_cross_entropy(discriminator(gen_imgs), valid, size_average=True)",
+                           "training-step-tests", 4.0,
+                           "Warning (shown, not scored): UserWarning: size_average and reduce args will be deprecated"),
+    # A first block that does not make the 128 maps conv_blocks starts from is named, not a torch error.
+    "l1-64-maps": ("generator", "nn.Linear(latent_dim, 128 * self.init_size ** 2)",
+                   "nn.Linear(latent_dim, 64 * self.init_size ** 2)", "generator-tests", 0.0,
+                   "expected Linear(100, 8192), which makes the 128 maps of 8 x 8"),
 }
 
 

@@ -16,7 +16,7 @@ MISTAKES = {
     "wrong-width": ("discriminator", "nn.Linear(256, 256)", "nn.Linear(256, 128)",
                     "discriminator-tests", 0.0, "expected 784->256, 256->256, 256->1, found 784->256, 256->128"),
     "slope-0.2": ("discriminator", "nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.2)",
-                  "discriminator-tests", 0.0, "expected LeakyReLU with slope 0.01, found LeakyReLU with slope 0.2"),
+                  "discriminator-tests", 0.0, "expected LeakyReLU(0.01), found LeakyReLU(0.2)"),
     "swapped-g-labels": ("generator_loss", "torch.ones_like(logits_fake)", "torch.zeros_like(logits_fake)",
                          "generator_loss-tests", 0.0, "are the labels swapped?"),
     "global-noise-dim": ("build_dc_generator", "nn.Linear(noise_dim, 1024)", "nn.Linear(NOISE_DIM, 1024)",
@@ -25,6 +25,10 @@ MISTAKES = {
                        "inline-question-4-tests", 1.0, "point 3 of 6 is wrong"),
     "q4-wrong-value": ("inline-question-4", "minimax_value = 0\n", "minimax_value = 1\n",
                        "inline-question-4-tests", 1.0, "expected the value of min_x max_y xy as one number, found 1"),
+    # A correct answer in an older torch's spelling keeps its point; the warning is shown.
+    "warns-init-uniform": ("sample_noise", "return 2 * torch.rand(batch_size, dim) - 1",
+                           "return nn.init.uniform(torch.empty(batch_size, dim), -1, 1)", "sample_noise-tests", 1.0,
+                           "Warning (shown, not scored): FutureWarning: `nn.init.uniform` is now deprecated"),
 }
 
 

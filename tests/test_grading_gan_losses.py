@@ -312,13 +312,13 @@ def test_discriminator_variants_pass(source, capfd):
 
 
 @pytest.mark.parametrize("old, new, match", [
-    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.2)", "LeakyReLU with slope 0.2"),
+    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.2)", "found LeakyReLU(0.2)"),
     ("nn.Linear(256, 256), nn.LeakyReLU(0.01),\n        nn.Linear(256, 1)",
      "nn.Linear(256, 128), nn.LeakyReLU(0.01),\n        nn.Linear(128, 1)",
      "expected 784->256, 256->256, 256->1, found 784->256, 256->128, 128->1"),
     ("nn.Linear(256, 1),", "nn.Linear(256, 1), nn.Sigmoid(),", "return raw logits"),
     ("nn.LeakyReLU(0.01)", "nn.ReLU()", "found ReLU"),
-    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.02)", "found LeakyReLU with slope 0.02"),
+    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.02)", "found LeakyReLU(0.02)"),
     ("nn.Flatten(),", "nn.Flatten(), nn.Dropout(0.3),", "before the first Linear layer"),
 ])
 def test_discriminator_mistakes_fail(old, new, match, capfd):
@@ -366,7 +366,7 @@ def test_generator_variants_pass(source, capfd):
     (", nn.Tanh()", "", "missing Tanh"),
     ("nn.Tanh()", "nn.Sigmoid()", "found Sigmoid (Sigmoid gives [0, 1]"),
     ("nn.Linear(1024, 1024), nn.ReLU()", "nn.Linear(1024, 1024), nn.LeakyReLU(0.01)",
-     "after the second Linear layer: expected ReLU, found LeakyReLU with slope 0.01"),
+     "after the second Linear layer: expected ReLU, found LeakyReLU(0.01)"),
     ("nn.Linear(noise_dim, 1024)", "nn.Linear(NOISE_DIM, 1024)", "instead of the noise_dim argument"),
     ("nn.Linear(1024, 1024), nn.ReLU(),\n        nn.Linear(1024, 784)",
      "nn.Linear(1024, 512), nn.ReLU(),\n        nn.Linear(512, 784)", "found 4->1024, 1024->512, 512->784"),
@@ -420,7 +420,7 @@ def test_dc_classifier_variants_pass(source, capfd):
 
 @pytest.mark.parametrize("old, new, match", [
     ("nn.Conv2d(32, 64, 5), nn.LeakyReLU(0.01)", "nn.Conv2d(32, 64, 5), nn.LeakyReLU(0.2)",
-     "after the second Conv2d (and pooling): expected LeakyReLU with slope 0.01, found LeakyReLU with slope 0.2"),
+     "after the second Conv2d (and pooling): expected LeakyReLU(0.01), found LeakyReLU(0.2)"),
     ("nn.Linear(1024, 1),", "nn.Linear(1024, 1), nn.Sigmoid(),", "return raw logits"),
     ("nn.Conv2d(1, 32, 5)", "nn.Conv2d(1, 32, 3)", "1->32 channels 5x5, 32->64 channels 5x5, found 1->32 channels 3x3"),
 ])

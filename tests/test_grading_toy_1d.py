@@ -160,7 +160,7 @@ def test_correct_generators_pass(source, capfd):
      "x = torch.sigmoid(self.map1(x))\n        x = F.elu(self.map2(x))", "Sigmoid then ELU"),
     ("return self.map3(x)", "return torch.sigmoid(self.map3(x))", "can never reach the target mean of 4"),
     ("return self.map3(x)", "return torch.tanh(self.map3(x))", "a Tanh on the output"),
-    ("F.elu(self.map1(x))", "F.relu(self.map1(x))", "ReLU after the first Linear"),
+    ("F.elu(self.map1(x))", "F.relu(self.map1(x))", "after the first Linear layer: expected ELU, found ReLU"),
     ("torch.sigmoid(self.map2(x))", "F.elu(self.map2(x))", "the discriminator's pattern"),
     ("nn.Linear(hidden_size, hidden_size)", "nn.Linear(hidden_size, 30)", "the Linear layers: expected"),
 ], ids=["swapped", "sigmoid-output", "tanh-output", "relu", "elu-twice", "width"])
@@ -227,10 +227,10 @@ def test_correct_discriminators_pass(source, capfd):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("return torch.sigmoid(self.map3(x))", "return self.map3(x)", "no Sigmoid on the output"),
+    ("return torch.sigmoid(self.map3(x))", "return self.map3(x)", "expected Sigmoid, found no activation"),
     ("x = F.elu(self.map2(x))", "x = torch.sigmoid(self.map2(x))", "the generator's pattern"),
-    ("F.elu", "F.relu", "ReLU after the hidden layers"),
-    ("F.elu", "F.leaky_relu", "different outputs"),
+    ("F.elu", "F.relu", "after the second Linear layer: expected ELU, found ReLU"),
+    ("F.elu", "F.leaky_relu", "after the first Linear layer: expected ELU, found LeakyReLU\\(0.01\\)"),
 ], ids=["no-sigmoid", "generator-pattern", "relu", "leaky-0.01"])
 def test_discriminator_mistakes_are_named(old, new, message):
     source = DISCRIMINATOR.replace(old, new)

@@ -103,7 +103,11 @@ def test_a_wrong_answer_fails_even_when_the_kernel_replaced_every_check():
     assert all(results[cell]["passed"] for cell in TOY_TESTS if cell != "generator-tests")
 
 
-def test_a_student_function_that_patches_the_grader_when_called_fails_the_check():
+def test_a_student_function_that_patches_the_grader_when_called_fails_the_check(monkeypatch):
+    from gan_lab.grading import toy_1d
+
+    # The re-check runs here, in this process: put the genuine check back for the later tests.
+    monkeypatch.setattr(toy_1d, "check_discriminator", toy_1d.check_discriminator)
     patched = ("    def forward(self, x):\n"
                "        import sys\n"
                "        sys.modules['gan_lab.grading.toy_1d'].check_discriminator = lambda *a, **k: None\n")

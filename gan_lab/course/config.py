@@ -11,6 +11,7 @@ import os
 from typing import Mapping
 
 from gan_lab.course.lms import lms_pattern
+from gan_lab.graded_warnings import kernel_line as warnings_line
 from gan_lab.course.sandbox import sandbox_enabled
 from gan_lab.grading.seal import arm_line
 from gan_lab.limits import GradingLimits
@@ -35,9 +36,11 @@ def configure(c, env: Mapping[str, str] = os.environ) -> None:
     # missing bubblewrap is an error, not a silent fallback; GAN_LAB_SANDBOX=off grades without
     # the sandbox, for trusted notebooks only.
     c.CrashTolerantExecute.sandboxed = sandbox_enabled(env)
-    # Before any cell runs, the kernel records the genuine grading code (gan_lab.grading.seal);
-    # every check then refuses to pass in a kernel where it, a builtin or torch was patched.
-    c.Execute.extra_arguments = [arm_line()]
+    # Before any cell runs, the kernel prints Python's warnings on stdout as labelled notes,
+    # so that a warning shows in the feedback without zeroing its cell (gan_lab.graded_warnings),
+    # and records the genuine grading code (gan_lab.grading.seal): every check then refuses to
+    # pass in a kernel where it, a builtin or torch was patched.
+    c.Execute.extra_arguments = [warnings_line(), arm_line()]
     # A kernel that dies costs only the cells from the crash on, and a cell copied in Jupyter
     # (two cells with one grade_id) no longer fails the submission (nbgrader_ext says why).
     c.Autograde.sanitize_preprocessors = [

@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m gan_lab.course.recheck --report-fd FD GRADED_NOTEBOOK GRADE_ID [GRADE_ID ...]",
               file=sys.stderr)
         return 2
+    from gan_lab import graded_warnings
+
+    graded_warnings.show_on_stdout()  # as in the grading kernel: a warning is a note, not an error
     report = os.fdopen(int(args[1]), "w")
     with open(args[2], encoding="utf-8") as handle:
         notebook = json.load(handle)

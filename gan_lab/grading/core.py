@@ -2,8 +2,9 @@
 
 A check either returns (the points earned, when a TODO has independent parts) or raises
 ``GradingFailure`` whose message says what was expected and what was found. Checks run the
-student's code with stderr captured and warnings silenced, because nbgrader scores a test cell
-that writes to stderr as zero, and they never print the reference solution.
+student's code with stderr captured, because nbgrader scores a test cell that writes to stderr
+as zero, and its warnings held back (a graded run shows them as notes, never scored:
+``gan_lab.graded_warnings``); they never print the reference solution.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
+from gan_lab import graded_warnings
 from gan_lab.course.answers import ALLOWED_HELPERS, answer_names
 from gan_lab.grading import seal
 
@@ -37,11 +39,16 @@ def expect(condition: bool, what: str, expected: Any, found: Any) -> None:
 
 @contextlib.contextmanager
 def quiet() -> Iterator[io.StringIO]:
-    """Run student code without warnings or stderr output (nbgrader zeroes cells with stderr)."""
+    """Run student code with its stderr output captured (nbgrader zeroes cells with stderr) and
+    its warnings recorded; in a graded run they are shown afterwards as notes on stdout
+    (``gan_lab.graded_warnings``), elsewhere dropped."""
     buffer = io.StringIO()
-    with warnings.catch_warnings(), contextlib.redirect_stderr(buffer):
-        warnings.simplefilter("ignore")
-        yield buffer
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(buffer):
+            yield buffer
+    finally:
+        graded_warnings.show(caught)
 
 
 def call_student(what: str, fn: Callable, *args, **kwargs):

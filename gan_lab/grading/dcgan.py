@@ -218,22 +218,37 @@ def _conv_stack(model: nn.Module, what: str) -> nn.Module:
     return blocks
 
 
-def _forward_recording(model: nn.Module, blocks: nn.Module, z: Tensor, what: str, fixed_size_hint: bool):
-    """The student's output, and what went into and came out of ``blocks`` (None if not called)."""
+def _forward_recording(model: nn.Module, blocks: nn.Module, z: Tensor, what: str, expected: str):
+    """The student's output, and what went into and came out of ``blocks`` (None if not called).
+
+    An error inside forward is reported with what forward is expected to do (``expected``).
+    """
     seen: dict[str, Tensor] = {}
     hooks = [blocks.register_forward_pre_hook(lambda _m, args: seen.setdefault("input", args[0].clone())),
              blocks.register_forward_hook(lambda _m, _args, output: seen.setdefault("output", output))]
     try:
-        out = call_student(f"{what}.forward", model, z)
+        out = call_student(f"{what}.forward on z of shape {tuple(z.shape)}", model, z)
     except GradingFailure as failure:
-        if fixed_size_hint and "not implemented" not in str(failure):
-            raise GradingFailure(f"{failure}; it works for img_size=32 only: reshape with "
-                                 "self.init_size (img_size // 4), not a fixed 8") from None
-        raise
+        if "not implemented" in str(failure):
+            raise
+        raise GradingFailure(f"{failure}; expected: {expected}") from None
     finally:
         for hook in hooks:
             hook.remove()
     return out, seen.get("input"), seen.get("output")
+
+
+def _first_block(what: str, linear: nn.Linear, latent_dim: int, size: int) -> None:
+    """l1 must make, from each noise vector, the 128 maps of size x size that forward reshapes."""
+    maps = 128 * size ** 2
+    if (linear.in_features, linear.out_features) == (latent_dim, maps):
+        return
+    found = f"Linear({linear.in_features}, {linear.out_features})"
+    if linear.in_features == latent_dim and linear.out_features % (size * size) == 0:
+        found += f", {linear.out_features // (size * size)} maps of {size} x {size}"
+    raise GradingFailure(f"{what}.l1: expected Linear({latent_dim}, {maps}), which makes the 128 maps of "
+                         f"{size} x {size} (img_size // 4) that conv_blocks starts from, found {found}: keep "
+                         "the given __init__ (Linear(latent_dim, 128 * self.init_size ** 2))")
 
 
 @check
@@ -250,10 +265,16 @@ def check_generator(Generator) -> None:
         expect(len(linears) == 1, f"{what} Linear layers", "one (from the given __init__)", len(linears))
         blocks = _conv_stack(model, what)
         size = img_size // 4
+        _first_block(what, linears[0], latent_dim, size)
         z = torch.randn(2, latent_dim)
+        expected_shape = (2, channels, img_size, img_size)
+        task = (f"l1's output, shape (2, {128 * size ** 2}), read as 128 maps of {size} x {size} "
+                f"(a view to (z.shape[0], 128, self.init_size, self.init_size)), then "
+                f"self.conv_blocks, giving images of shape {expected_shape}")
+        if img_size != 32:
+            task += "; with img_size=16 a fixed 8 breaks: reshape with self.init_size (img_size // 4)"
         with torch.no_grad():
-            out, blocks_in, blocks_out = _forward_recording(model, blocks, z, what, img_size != 32)
-            expected_shape = (2, channels, img_size, img_size)
+            out, blocks_in, blocks_out = _forward_recording(model, blocks, z, what, task)
             if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected_shape:
                 found = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
                 hint = ""

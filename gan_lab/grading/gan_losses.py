@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_lab.grading.activations import (IDENTITY, RELU, TANH, UNKNOWN, Activation, identify,
+                                         leaky_relu, record_layers)
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
                                   fail, linear_layers, parameter_count, require_student_code)
 
@@ -293,51 +295,25 @@ def check_get_optimizer(get_optimizer) -> None:
 
 
 # --------------------------------------------------------------------------- architectures
-def _describe_activation(pre: Tensor, post: Tensor) -> str:
-    """Name the elementwise function that maps ``pre`` to ``post`` (tensors of one size)."""
-    pre, post = pre.double(), post.double()
-    if pre.numel() != post.numel():
-        return "something that changes the size"
-    post = post.reshape(pre.shape)
-
-    def matches(candidate: Tensor) -> bool:
-        return torch.allclose(post, candidate, rtol=RTOL, atol=ATOL)
-
-    for label, function in (("no activation", lambda x: x), ("ReLU", F.relu),
-                            ("Tanh", torch.tanh), ("Sigmoid", torch.sigmoid)):
-        if matches(function(pre)):
-            return label
-    negative = pre < -1e-2
-    if negative.any():
-        slope = (post[negative] / pre[negative]).median().item()
-        if matches(F.leaky_relu(pre, slope)):
-            return f"LeakyReLU with slope {slope:.3g}"
-    return "an unexpected function"
-
-
 def _trace(model: nn.Module, layers: Sequence[nn.Module], what: str, x: Tensor
-           ) -> tuple[Tensor, list[tuple[Tensor, Tensor]]]:
-    """Run the student's model, recording each layer's first input and output."""
+           ) -> tuple[Tensor, list[tuple[Tensor, Tensor] | None]]:
+    """Run the student's model: its output, and each layer's first input and output (None for
+    a layer that never ran)."""
+    out, calls = record_layers(what, model, layers, x)
     seen: dict[int, tuple[Tensor, Tensor]] = {}
-
-    def record(index):
-        def hook(module, inputs, output):
-            seen.setdefault(index, (inputs[0].detach(), output.detach()))
-        return hook
-
-    handles = [layer.register_forward_hook(record(i)) for i, layer in enumerate(layers)]
-    try:
-        with torch.no_grad():
-            out = call_student(what, model, x)
-    finally:
-        for handle in handles:
-            handle.remove()
-    if not isinstance(out, torch.Tensor):
-        fail(what, "a tensor", type(out).__name__)
+    for index, inputs, output in calls:
+        seen.setdefault(index, (inputs, output))
     return out, [seen.get(i) for i in range(len(layers))]
 
 
-def _diagnose(what: str, gaps: list[tuple[str, Callable[[], tuple[Tensor, Tensor]], str]],
+_HINTS = {  # (expected, found) -> why it matters
+    ("Tanh", "no activation"): "missing Tanh: images must lie in [-1, 1]",
+    ("Tanh", "Sigmoid"): "Sigmoid gives [0, 1]; images must lie in [-1, 1]",
+    ("no activation", "Sigmoid"): "return raw logits: the loss applies the sigmoid",
+}
+
+
+def _diagnose(what: str, gaps: list[tuple[str, Callable[[], tuple[Tensor, Tensor]], Activation]],
               difference: float, spec: str) -> None:
     """Name the first place where the student's activation differs from the expected one."""
     for where, pair, wanted in gaps:
@@ -345,16 +321,11 @@ def _diagnose(what: str, gaps: list[tuple[str, Callable[[], tuple[Tensor, Tensor
             pre, post = pair()
         except (TypeError, IndexError, RuntimeError):  # a layer never ran or shapes disagree
             continue
-        found = _describe_activation(pre, post)
-        if found != wanted:
-            hint = ""
-            if wanted == "Tanh" and found == "no activation":
-                hint = " (missing Tanh: images must lie in [-1, 1])"
-            elif wanted == "Tanh" and found == "Sigmoid":
-                hint = " (Sigmoid gives [0, 1]; images must lie in [-1, 1])"
-            elif wanted == "no activation" and found == "Sigmoid":
-                hint = " (return raw logits: the loss applies the sigmoid)"
-            fail(f"{what}: the activation {where}", wanted, found + hint)
+        found = identify(pre, post)
+        if not wanted.matches(found):
+            shown = UNKNOWN if found is None else str(found)
+            hint = _HINTS.get((str(wanted), shown))
+            fail(f"{what}: the activation {where}", wanted, shown + (f" ({hint})" if hint else ""))
     fail(what, f"the output of {spec} computed with your own weights",
          f"a different output (max difference {difference:.3g})")
 
@@ -407,12 +378,11 @@ def check_discriminator(discriminator) -> None:
     h = _leaky(_linear(layers[1], h))
     difference = _output_difference(out, _linear(layers[2], h))
     if difference > ATOL + RTOL:
-        slope = "LeakyReLU with slope 0.01"
-        _diagnose(what, [("before the first Linear layer", lambda: (x.flatten(1), seen[0][0]),
-                          "no activation"),
+        slope = leaky_relu(0.01)
+        _diagnose(what, [("before the first Linear layer", lambda: (x.flatten(1), seen[0][0]), IDENTITY),
                          ("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), slope),
                          ("after the second Linear layer", lambda: (seen[1][1], seen[2][0]), slope),
-                         ("at the output", lambda: (seen[2][1], out), "no activation")],
+                         ("at the output", lambda: (seen[2][1], out), IDENTITY)],
                   difference, "Linear, LeakyReLU(0.01), Linear, LeakyReLU(0.01), Linear")
 
 
@@ -434,10 +404,10 @@ def check_generator(generator) -> None:
     h = F.relu(_linear(layers[1], h))
     difference = _output_difference(out, torch.tanh(_linear(layers[2], h)))
     if difference > ATOL + RTOL:
-        _diagnose(what, [("before the first Linear layer", lambda: (z, seen[0][0]), "no activation"),
-                         ("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), "ReLU"),
-                         ("after the second Linear layer", lambda: (seen[1][1], seen[2][0]), "ReLU"),
-                         ("at the output", lambda: (seen[2][1], out), "Tanh")],
+        _diagnose(what, [("before the first Linear layer", lambda: (z, seen[0][0]), IDENTITY),
+                         ("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), RELU),
+                         ("after the second Linear layer", lambda: (seen[1][1], seen[2][0]), RELU),
+                         ("at the output", lambda: (seen[2][1], out), TANH)],
                   difference, "Linear, ReLU, Linear, ReLU, Linear, Tanh")
 
 
@@ -479,14 +449,14 @@ def check_build_dc_classifier(build_dc_classifier) -> None:
     difference = _output_difference(out, _linear(layers[1], _leaky(_linear(layers[0], h))))
     if difference > ATOL + RTOL:
         # LeakyReLU and max pooling commute (both monotone), so pool first, then compare.
-        slope = "LeakyReLU with slope 0.01"
+        slope = leaky_relu(0.01)
         _diagnose(what, [
             ("after the first Conv2d (and pooling)",
              lambda: (F.max_pool2d(seen[0][1], 2, 2), seen[1][0]), slope),
             ("after the second Conv2d (and pooling)",
              lambda: (F.max_pool2d(seen[1][1], 2, 2).flatten(1), seen[2][0]), slope),
             ("after the first Linear layer", lambda: (seen[2][1], seen[3][0]), slope),
-            ("at the output", lambda: (seen[3][1], out), "no activation"),
+            ("at the output", lambda: (seen[3][1], out), IDENTITY),
         ], difference, "conv, LeakyReLU(0.01), max pool (twice), Linear, LeakyReLU(0.01), Linear")
 
 
@@ -540,10 +510,10 @@ def check_build_dc_generator(build_dc_generator) -> None:
     difference = _output_difference(out, torch.tanh(h).flatten(1))  # (B, 1, 28, 28) -> (B, 784)
     if difference > ATOL + RTOL:
         _diagnose(what, [
-            ("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), "ReLU"),
-            ("after the second Linear layer", lambda: (seen[1][1], seen[2][0].flatten(1)), "ReLU"),
-            ("after the first ConvTranspose2d", lambda: (seen[2][1], seen[3][0]), "ReLU"),
-            ("at the output", lambda: (seen[3][1].flatten(1), out), "Tanh"),
+            ("after the first Linear layer", lambda: (seen[0][1], seen[1][0]), RELU),
+            ("after the second Linear layer", lambda: (seen[1][1], seen[2][0].flatten(1)), RELU),
+            ("after the first ConvTranspose2d", lambda: (seen[2][1], seen[3][0]), RELU),
+            ("at the output", lambda: (seen[3][1].flatten(1), out), TANH),
         ], difference, "the handout's layers")
     model.train()  # and it must run on a training batch too
     batch = call_student(f"{what} in train mode", model, z)

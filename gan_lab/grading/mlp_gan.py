@@ -2,7 +2,9 @@
 
 Each check takes the student's object, runs it on small seeded inputs on the CPU, and compares
 behaviour with the handout's specification computed from the student's own weights, so any
-correct way of writing it passes (nn.Sequential or not, functional or module activations).
+correct way of writing it passes (nn.Sequential or not, functional or module activations). A
+network whose output differs has each of its activations named, wherever it is written
+(``gan_lab.grading.activations``).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_lab.grading.activations import IDENTITY, RELU, SIGMOID, TANH, explain, leaky_relu, trace_linears
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
                                   fail, fill_gradients, linear_layers, linears_with_widths, max_difference,
                                   require_student_code, sgd_step_on_copy, weights_match)
@@ -23,11 +26,28 @@ def _generator_reference(layers, z):
     return torch.tanh(layers[2](h))
 
 
-def _discriminator_reference(layers, x, slope=0.1, sigmoid=True):
-    h = F.leaky_relu(layers[0](x), slope)
-    h = F.leaky_relu(layers[1](h), slope)
-    out = layers[2](h)
-    return torch.sigmoid(out) if sigmoid else out
+def _discriminator_reference(layers, x):
+    h = F.leaky_relu(layers[0](x), 0.1)
+    h = F.leaky_relu(layers[1](h), 0.1)
+    return torch.sigmoid(layers[2](h))
+
+
+# Before the first Linear layer, after each of the three (the last one: the output).
+GENERATOR_ACTIVATIONS = (IDENTITY, RELU, RELU, TANH)
+DISCRIMINATOR_ACTIVATIONS = (IDENTITY, leaky_relu(0.1), leaky_relu(0.1), SIGMOID)
+_OUTPUT = 3
+GENERATOR_HINTS = [
+    ({_OUTPUT: SIGMOID}, "Sigmoid gives [0, 1], but the data lie in [-1, 1]: end with Tanh"),
+    ({_OUTPUT: IDENTITY}, "is the Tanh missing? Generated pixels must lie in [-1, 1] like the data"),
+    ({1: leaky_relu(0.1), 2: leaky_relu(0.1)}, "LeakyReLU(0.1) is the discriminator's; the generator uses ReLU"),
+]
+DISCRIMINATOR_HINTS = [
+    ({_OUTPUT: IDENTITY}, "is the Sigmoid missing? D must output a probability for BCELoss"),
+    ({1: RELU, 2: RELU}, "ReLU is the generator's; D uses LeakyReLU(0.1), which keeps a gradient "
+                         "for negative inputs (Thought question 2)"),
+    ({1: leaky_relu(0.01)}, "nn.LeakyReLU() and F.leaky_relu default to a slope of 0.01; the handout sets 0.1"),
+    ({1: leaky_relu(0.2)}, "0.2 is the DCGAN paper's slope; the handout sets 0.1"),
+]
 
 
 @check
@@ -36,22 +56,19 @@ def check_generator(Generator) -> None:
     require_student_code(Generator, "Generator")
     for dims in ((100, 256, 784), (7, 12, 5)):  # a second size catches hard-coded widths
         torch.manual_seed(0)
-        model = build(f"Generator{dims}", Generator, *dims)
+        what = f"Generator{dims}"
+        model = build(what, Generator, *dims)
         latent, hidden, output = dims
-        layers = linears_with_widths(model, f"Generator{dims}",
-                                [(latent, hidden), (hidden, hidden), (hidden, output)])
+        layers = linears_with_widths(model, what, [(latent, hidden), (hidden, hidden), (hidden, output)])
         z = torch.randn(16, latent)
+        trace = trace_linears(f"{what}.forward on noise of shape (16, {latent})", model, layers, z)
+        out = trace.output
+        expect(out.shape == (16, output), f"{what} output shape", (16, output), tuple(out.shape))
         with torch.no_grad():
-            out = call_student(f"Generator{dims}.forward", model, z)
-            expect(isinstance(out, torch.Tensor) and out.shape == (16, output),
-                   f"Generator{dims} output shape", (16, output), getattr(out, "shape", type(out).__name__))
-            if out.min() < -1 or out.max() > 1:
-                fail(f"Generator{dims} output range", "values in [-1, 1] (Tanh)",
-                     f"values from {out.min().item():.3f} to {out.max().item():.3f}")
             difference = max_difference(out, _generator_reference(layers, z))
         if difference > TOLERANCE:
-            fail(f"Generator{dims}", "Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh in that order",
-                 f"different outputs (max difference {difference:.3g}); check the activations")
+            explain(what, trace, GENERATOR_ACTIVATIONS, "Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh",
+                    difference, GENERATOR_HINTS)
 
 
 @check
@@ -60,25 +77,20 @@ def check_discriminator(Discriminator) -> None:
     require_student_code(Discriminator, "Discriminator")
     for dims in ((784, 256), (9, 6)):
         torch.manual_seed(0)
-        model = build(f"Discriminator{dims}", Discriminator, *dims)
+        what = f"Discriminator{dims}"
+        model = build(what, Discriminator, *dims)
         size, hidden = dims
-        layers = linears_with_widths(model, f"Discriminator{dims}", [(size, hidden), (hidden, hidden), (hidden, 1)])
+        layers = linears_with_widths(model, what, [(size, hidden), (hidden, hidden), (hidden, 1)])
         x = torch.randn(32, size) * 3  # wide inputs so negative slopes matter
+        trace = trace_linears(f"{what}.forward on inputs of shape (32, {size})", model, layers, x)
+        out = trace.output
+        expect(out.shape == (32, 1), f"{what} output shape", (32, 1), tuple(out.shape))
         with torch.no_grad():
-            out = call_student(f"Discriminator{dims}.forward", model, x)
-            expect(isinstance(out, torch.Tensor) and out.shape == (32, 1),
-                   f"Discriminator{dims} output shape", (32, 1), getattr(out, "shape", type(out).__name__))
-            if max_difference(out, _discriminator_reference(layers, x)) <= TOLERANCE:
-                continue
-            if out.min() < 0 or out.max() > 1:
-                fail(f"Discriminator{dims} output", "probabilities in [0, 1] (a final Sigmoid)",
-                     f"values from {out.min().item():.3f} to {out.max().item():.3f}: is the Sigmoid missing?")
-            for slope in (0.01, 0.2, 0.0):
-                if max_difference(out, _discriminator_reference(layers, x, slope)) <= TOLERANCE:
-                    name = "ReLU" if slope == 0 else f"LeakyReLU({slope})"
-                    fail(f"Discriminator{dims} activations", "LeakyReLU with negative_slope=0.1", name)
-            fail(f"Discriminator{dims}", "Linear -> LeakyReLU(0.1) -> Linear -> LeakyReLU(0.1) -> Linear -> Sigmoid",
-                 "different outputs; check the order of the layers and the activations")
+            difference = max_difference(out, _discriminator_reference(layers, x))
+        if difference > TOLERANCE:
+            explain(what, trace, DISCRIMINATOR_ACTIVATIONS,
+                    "Linear -> LeakyReLU(0.1) -> Linear -> LeakyReLU(0.1) -> Linear -> Sigmoid",
+                    difference, DISCRIMINATOR_HINTS)
 
 
 class _TinyGenerator(nn.Module):
@@ -96,7 +108,8 @@ class _TinyDiscriminator(nn.Module):
         self.net = nn.Sequential(nn.Linear(784, 1), nn.Sigmoid())
 
     def forward(self, x):
-        return self.net(x.reshape(len(x), -1))  # (B, 1, 28, 28) or (B, 784) -> (B, 784)
+        # flatten, not reshape(len(x), -1): add_graph traces this model, and len() warns there
+        return self.net(x.flatten(1))  # (B, 1, 28, 28) or (B, 784) -> (B, 784)
 
 
 def _pair(latent_dim: int):
@@ -113,17 +126,24 @@ def _unchanged(before, model) -> bool:
     return all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
-def _loss_reason(name: str, found: float, expected: float, formula: str, mistake: float,
-                 hint: str) -> str | None:
-    """None when ``found`` is the expected loss; else why not, naming a known mistake."""
+def _loss_reason(name: str, found: float, expected: float, formula: str,
+                 mistakes: list[tuple[float, str]]) -> str | None:
+    """None when ``found`` is the expected loss; else why not, naming a known mistake (a list
+    of (the value that mistake gives, what it is))."""
     def close(a, b):
         return abs(a - b) <= 1e-4 * max(1.0, abs(b))
 
     if close(found, expected):
         return None
-    if close(found, mistake):
-        return f"{name}: expected {expected:.4f}, found {found:.4f}: {hint}"
+    for mistake, hint in mistakes:
+        if close(found, mistake):
+            return f"{name}: expected {expected:.4f}, found {found:.4f}: {hint}"
     return f"{name}: expected {formula} = {expected:.4f}, found {found:.4f}"
+
+
+SATURATING = ("that is the saturating loss, -BCE(D(G(z)), zeros) = log(1 - D(G(z))), the minimax "
+              "game's own term: it gives G almost no gradient while D rejects its fakes, which is "
+              "early in training. Train G with BCE(D(G(z)), ones) = -log D(G(z)) instead")
 
 
 def _as_float(value, what: str) -> float:
@@ -175,8 +195,8 @@ def check_train_discriminator(train_discriminator) -> float:
     value = call_student("train_discriminator", train_discriminator, real, discriminator, generator,
                          nn.BCELoss(), optimizer, batch, latent, "cpu")
     found = _as_float(value, "train_discriminator")
-    reason = _loss_reason("loss_D", found, expected, "real_loss + fake_loss", swapped,
-                          "the labels are swapped (real images are labelled 1, fakes 0)")
+    reason = _loss_reason("loss_D", found, expected, "real_loss + fake_loss",
+                          [(swapped, "the labels are swapped (real images are labelled 1, fakes 0)")])
     if reason is None:
         step = _step_reason(discriminator, clean, d_before, stale, lr, "optim_D")
         reason = None if step is None else f"D's update: {step}"
@@ -203,7 +223,7 @@ def check_train_generator(train_generator) -> float:
         z = torch.randn(batch, latent)
         probs = discriminator(generator(z))
         expected = F.binary_cross_entropy(probs, torch.ones(batch, 1)).item()
-        saturating = F.binary_cross_entropy(probs, torch.zeros(batch, 1)).item()
+        labelled_fake = F.binary_cross_entropy(probs, torch.zeros(batch, 1)).item()
     clean = sgd_step_on_copy(generator, lambda g: F.binary_cross_entropy(discriminator(g(z)),
                                                                         torch.ones(batch, 1)), lr)
     fill_gradients(generator, stale)
@@ -213,8 +233,9 @@ def check_train_generator(train_generator) -> float:
     value = call_student("train_generator", train_generator, discriminator, generator, nn.BCELoss(),
                          optimizer, batch, latent, "cpu")
     found = _as_float(value, "train_generator")
-    reason = _loss_reason("loss_G", found, expected, "BCE(D(G(z)), ones)", saturating,
-                          "G's fakes must be labelled real (ones), not fake")
+    reason = _loss_reason("loss_G", found, expected, "BCE(D(G(z)), ones)",
+                          [(labelled_fake, "G's fakes must be labelled real (ones), not fake"),
+                           (-labelled_fake, SATURATING)])
     points, reasons = (1.0, []) if reason is None else (0.0, [reason])
     if not _unchanged(d_before, discriminator):
         reasons.append("D's weights changed during the generator step: step optim_G only")
@@ -245,10 +266,11 @@ def check_build_models(build_models, Generator, Discriminator) -> None:
     generator, discriminator, optim_g, optim_d = result
     expect(type(generator) is Generator, "G", "an instance of your Generator", type(generator).__name__)
     expect(type(discriminator) is Discriminator, "D", "an instance of your Discriminator", type(discriminator).__name__)
-    expect([(m.in_features, m.out_features) for m in linear_layers(generator)][0] == (6, 10),
-           "G's first layer", "input_dim -> hidden_dim (6->10 here)", describe_linears(linear_layers(generator)))
-    expect(linear_layers(discriminator)[0].in_features == 784,
-           "D's first layer", "output_dim inputs (784)", describe_linears(linear_layers(discriminator)))
+    g_layers, d_layers = linear_layers(generator), linear_layers(discriminator)
+    expect(g_layers and (g_layers[0].in_features, g_layers[0].out_features) == (6, 10),
+           "G's first layer", "input_dim -> hidden_dim (6->10 here)", describe_linears(g_layers))
+    expect(d_layers and d_layers[0].in_features == 784,
+           "D's first layer", "output_dim inputs (784)", describe_linears(d_layers))
     for name, optimizer, model in (("optim_G", optim_g, generator), ("optim_D", optim_d, discriminator)):
         expect(isinstance(optimizer, torch.optim.Adam), name, "torch.optim.Adam", type(optimizer).__name__)
         lr = optimizer.param_groups[0]["lr"]

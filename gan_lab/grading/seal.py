@@ -22,9 +22,9 @@ import sys
 import types
 from typing import Any, Callable
 
-_GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.grading.mlp_gan",
-                    "gan_lab.grading.dcgan", "gan_lab.grading.gan_losses", "gan_lab.grading.toy_1d",
-                    "gan_lab.course.answers")
+_GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.grading.activations",
+                    "gan_lab.grading.mlp_gan", "gan_lab.grading.dcgan", "gan_lab.grading.gan_losses",
+                    "gan_lab.grading.toy_1d", "gan_lab.course.answers")
 _WATCHED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init",
                     "torch.optim", "torch.testing", "math", "inspect", "numpy")
 # torch._dynamo, when something first imports it (torchvision does), replaces these with torch's

@@ -3,8 +3,9 @@
 Samplers are judged by the statistics of many seeded draws; networks by recomputing the
 write-up's forward pass with the student's own Linear layers, so any correct way of writing
 them passes (nn.Sequential or a Module subclass, module or functional activations). When the
-output matches a known mistake instead (activations swapped, an output squashed into (0, 1)),
-the failure names it.
+output differs, the failure names each activation that differs from the write-up's, read from
+what the network computes (``gan_lab.grading.activations``), and explains the known mistakes
+(activations swapped, an output squashed into (0, 1)).
 """
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from gan_lab.grading.activations import ELU, IDENTITY, RELU, SIGMOID, TANH, explain, leaky_relu, trace_linears
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, expect,
                                   fail, linears_with_widths, max_difference,
                                   require_student_code)
@@ -133,47 +134,40 @@ def check_get_generator_input_sampler(get_generator_input_sampler) -> None:
 
 
 # --------------------------------------------------------------------------- networks
-def _identity(x):
-    return x
+def _forward(layers, x, activations):
+    """The write-up's forward pass with the student's Linear layers (activations[0] sits before
+    the first layer and is the identity)."""
+    h = x
+    for layer, activation in zip(layers, activations[1:]):
+        h = activation(layer(h))
+    return h
 
 
-def _leaky(x):
-    return F.leaky_relu(x, 0.2)
-
-
-def _forward(layers, x, first, second, last):
-    return last(layers[2](second(layers[1](first(layers[0](x))))))
-
-
-def _judge(what: str, out: torch.Tensor, layers, x, correct, mistakes, spec: str) -> None:
-    """Pass when ``out`` is the specified forward pass; else name the known mistake it matches."""
-    if max_difference(out, _forward(layers, x, *correct)) <= TOLERANCE:
-        return
-    for activations, found in mistakes:
-        if max_difference(out, _forward(layers, x, *activations)) <= TOLERANCE:
-            fail(what, spec, found)
-    fail(what, spec, "different outputs; check the order of the layers and the activations")
-
-
-def _run(what: str, model: nn.Module, x: torch.Tensor, rows: int, width: int) -> torch.Tensor:
+def _judge(what: str, model: nn.Module, layers, x, expected, hints, spec: str, rows: int, width: int) -> None:
+    """Pass when the network computes the specified forward pass; else name each activation
+    that differs from the write-up's, wherever the network's code puts it."""
+    trace = trace_linears(f"{what}.forward on inputs of shape {tuple(x.shape)}", model, layers, x)
+    out = trace.output
+    expect(out.shape == (rows, width), f"{what} output shape", (rows, width), tuple(out.shape))
     with torch.no_grad():
-        out = call_student(f"{what}.forward", model, x)
-    expect(isinstance(out, torch.Tensor) and out.shape == (rows, width), f"{what} output shape",
-           (rows, width), tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__)
-    return out
+        difference = max_difference(out, _forward(layers, x, expected))
+    if difference > TOLERANCE:
+        explain(what, trace, expected, spec, difference, hints)
 
 
+_OUTPUT = 3  # the place after the third (last) Linear layer
 GENERATOR_SPEC = "Linear -> ELU -> Linear -> Sigmoid -> Linear, with no activation on the output"
-GENERATOR_MISTAKES = [
-    ((torch.sigmoid, F.elu, _identity), "Sigmoid then ELU: the order is ELU after the first Linear, Sigmoid after the second"),
-    ((F.elu, torch.sigmoid, torch.sigmoid), "a Sigmoid on the output keeps every sample in (0, 1), so G can never "
-                                            "reach the target mean of 4: the last Linear has no activation"),
-    ((F.elu, torch.sigmoid, torch.tanh), "a Tanh on the output keeps every sample in (-1, 1), so G can never "
-                                         "reach the target mean of 4: the last Linear has no activation"),
-    ((F.relu, torch.sigmoid, _identity), "ReLU after the first Linear: the write-up uses ELU (nn.ELU or F.elu)"),
-    ((F.elu, F.elu, _identity), "ELU after both hidden layers (the discriminator's pattern): G has a Sigmoid "
-                                "after the second Linear"),
-    ((F.elu, _identity, _identity), "no activation after the second Linear: it should be a Sigmoid"),
+GENERATOR_ACTIVATIONS = (IDENTITY, ELU, SIGMOID, IDENTITY)
+GENERATOR_HINTS = [
+    ({1: SIGMOID, 2: ELU}, "Sigmoid then ELU is the wrong order: ELU after the first Linear, Sigmoid "
+                           "after the second"),
+    ({_OUTPUT: SIGMOID}, "a Sigmoid on the output keeps every sample in (0, 1), so G can never reach "
+                         "the target mean of 4: the last Linear has no activation"),
+    ({_OUTPUT: TANH}, "a Tanh on the output keeps every sample in (-1, 1), so G can never reach the "
+                      "target mean of 4: the last Linear has no activation"),
+    ({1: RELU}, "the write-up uses ELU (nn.ELU or F.elu) after the first Linear, not ReLU"),
+    ({1: ELU, 2: ELU}, "ELU after both hidden layers is the discriminator's pattern: G has a Sigmoid "
+                       "after the second Linear"),
 ]
 
 
@@ -187,20 +181,19 @@ def check_generator(Generator) -> None:
         size, hidden, output = dims
         layers = linears_with_widths(model, f"Generator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
         z = torch.rand(64, size) * 4 - 2  # wider than U[0, 1) so both sides of ELU are used
-        out = _run(f"Generator{dims}", model, z, 64, output)
-        with torch.no_grad():
-            _judge(f"Generator{dims}", out, layers, z, (F.elu, torch.sigmoid, _identity),
-                   GENERATOR_MISTAKES, GENERATOR_SPEC)
+        _judge(f"Generator{dims}", model, layers, z, GENERATOR_ACTIVATIONS, GENERATOR_HINTS,
+               GENERATOR_SPEC, 64, output)
 
 
 DISCRIMINATOR_SPEC = "Linear -> ELU -> Linear -> ELU -> Linear -> Sigmoid"
-DISCRIMINATOR_MISTAKES = [
-    ((F.elu, F.elu, _identity), "no Sigmoid on the output: D must output a probability in (0, 1) for BCELoss"),
-    ((F.elu, torch.sigmoid, torch.sigmoid), "a Sigmoid after the second Linear (the generator's pattern): D uses "
-                                            "ELU after both hidden layers"),
-    ((F.relu, F.relu, torch.sigmoid), "ReLU after the hidden layers: the write-up uses ELU (nn.ELU or F.elu)"),
-    ((_leaky, _leaky, torch.sigmoid), "LeakyReLU(0.2) after the hidden layers: the write-up uses ELU"),
-    ((F.elu, F.elu, torch.tanh), "a Tanh on the output: D's output is a probability, so it ends in Sigmoid"),
+DISCRIMINATOR_ACTIVATIONS = (IDENTITY, ELU, ELU, SIGMOID)
+DISCRIMINATOR_HINTS = [
+    ({_OUTPUT: IDENTITY}, "D must output a probability in (0, 1) for BCELoss: end with a Sigmoid"),
+    ({2: SIGMOID, _OUTPUT: SIGMOID}, "a Sigmoid after the second Linear is the generator's pattern: D "
+                                     "uses ELU after both hidden layers"),
+    ({1: RELU}, "the write-up uses ELU (nn.ELU or F.elu) after the hidden layers, not ReLU"),
+    ({1: leaky_relu(0.2)}, "LeakyReLU(0.2) is the DCGAN's; the write-up uses ELU after the hidden layers"),
+    ({_OUTPUT: TANH}, "D's output is a probability, so it ends in Sigmoid, not Tanh"),
 ]
 
 
@@ -214,10 +207,8 @@ def check_discriminator(Discriminator) -> None:
         size, hidden, output = dims
         layers = linears_with_widths(model, f"Discriminator{dims}", [(size, hidden), (hidden, hidden), (hidden, output)])
         x = torch.randn(4, size) * 3  # four minibatch rows; wide so ELU's negative side matters
-        out = _run(f"Discriminator{dims}", model, x, 4, output)
-        with torch.no_grad():
-            _judge(f"Discriminator{dims}", out, layers, x, (F.elu, F.elu, torch.sigmoid),
-                   DISCRIMINATOR_MISTAKES, DISCRIMINATOR_SPEC)
+        _judge(f"Discriminator{dims}", model, layers, x, DISCRIMINATOR_ACTIVATIONS, DISCRIMINATOR_HINTS,
+               DISCRIMINATOR_SPEC, 4, output)
 
 
 # --------------------------------------------------------------------------- preprocessing
