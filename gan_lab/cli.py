@@ -18,6 +18,7 @@ non-zero exit; anything else is a bug and shows its traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -57,6 +58,26 @@ def _data_status(root: Path) -> tuple[str, bool]:
     return f"MNIST: not prepared yet in {folder}; `gan-lab data` (or the first lab) prepares it", False
 
 
+def _role_status(role: str) -> tuple[str, bool]:
+    """(one line about this environment and the course role it serves, whether it is wrong):
+    students must have the student build, instructors and graders the full package."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("gan-lab")
+    except PackageNotFoundError:
+        installed = "from a source folder"
+    if role == "students" and not _student_build():
+        return (f"Course role: students, but this environment holds the full gan_lab {installed} "
+                "(gan_lab.grading: every answer and hidden check). Students must get the student "
+                "build: on the course server, `sudo gan-lab hub next-lab LAB`", True)
+    if role != "students" and _student_build():
+        return (f"Course role: {role}, but this environment holds the student build {installed}; "
+                "instructors and graders need the full gan_lab (deploy/jupyterhub/setup.sh)", True)
+    kind = "the student build: no answers, no hidden checks" if _student_build() else "the full package"
+    return f"Course role: {role}; gan_lab {installed} ({kind})", False
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from gan_lab.device import device_report, format_report
 
@@ -64,7 +85,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(format_report(report))
     data_line, data_broken = _data_status(Path(args.root))
     print(data_line)
-    broken = data_broken or report.torchvision_version.startswith("not importable")
+    role_broken = False
+    if args.role:
+        role_line, role_broken = _role_status(args.role)
+        print(role_line)
+    broken = data_broken or role_broken or report.torchvision_version.startswith("not importable")
     broken = broken or (report.cuda_available and not report.cuda_usable)
     print("Status: something above needs fixing." if broken else "Status: ready.")
     return 1 if broken else 0
@@ -200,7 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Print the GPU check (CUDA, GPU, versions) and "
                                              "whether MNIST is ready. Exits 1 only when "
                                              "something is broken, never for a missing GPU.")
-    doctor.add_argument("--root", default="data", help="data folder (default: data)")
+    doctor.add_argument("--root", default=os.environ.get("GAN_LAB_DATA") or "data",
+                        help="data folder (default: $GAN_LAB_DATA, else data)")
+    doctor.add_argument("--role", choices=("students", "graders", "instructors"),
+                        default=os.environ.get("GAN_LAB_ROLE") or None,
+                        help="check that this environment fits a course role on the course "
+                             "server (default: $GAN_LAB_ROLE, which the hub sets)")
     doctor.set_defaults(func=cmd_doctor)
 
     data = commands.add_parser("data", help="prepare MNIST in data/MNIST/raw, offline too",
@@ -309,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "(default: dist/student)")
     student.set_defaults(func=cmd_student_build)
 
+    from gan_lab.hub_commands import add_hub_parser
+
+    add_hub_parser(commands, _Parser)
     _add_train_and_sample(commands)
     return parser
 

@@ -80,9 +80,14 @@ def browser_binaries():
     return CHROMIUM, CHROMEDRIVER
 
 
-@pytest.fixture(scope="session")
-def browser(browser_binaries, tmp_path_factory):
-    """One headless Chromium for the whole session, with a fresh profile; quit at the end."""
+def is_loopback_ip(host: str) -> bool:
+    return host == "127.0.0.1"
+
+
+def start_chromium(browser_binaries, profile: Path, log: Path, *, localhost_names: bool = False) -> "Browser":
+    """A headless Chromium with a fresh profile. With ``localhost_names``, ``localhost`` and
+    every ``*.localhost`` host resolve too (Chromium maps them to the loopback address itself),
+    for a hub that serves each user on a host of their own; every other name stays unresolved."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -90,28 +95,44 @@ def browser(browser_binaries, tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium)  # with both paths given, Selenium Manager never runs
     for flag in CHROMIUM_FLAGS:
+        if localhost_names and flag.startswith("--host-resolver-rules="):
+            flag += " , EXCLUDE localhost , EXCLUDE *.localhost"
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument(f"--user-data-dir={profile}")
     # The performance log records every request, for Browser.assert_loopback_only.
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    log = tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"
     driver = webdriver.Chrome(service=Service(str(chromedriver), log_output=str(log)), options=options)
-    driver.set_page_load_timeout(30)
-    driver.set_script_timeout(30)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    allowed = is_loopback_name if localhost_names else is_loopback_ip
+    return Browser(driver, allowed)
+
+
+def is_loopback_name(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost") or host.endswith(".localhost")
+
+
+@pytest.fixture(scope="session")
+def browser(browser_binaries, tmp_path_factory):
+    """One headless Chromium for the whole session, with a fresh profile; quit at the end."""
+    browser = start_chromium(browser_binaries, tmp_path_factory.mktemp("chromium-profile"),
+                             tmp_path_factory.mktemp("chromedriver") / "chromedriver.log")
     try:
-        yield Browser(driver)
+        yield browser
     finally:
-        driver.quit()
+        browser.driver.quit()
 
 
 class Browser:
     """The Selenium driver plus what these tests do with it: deep queries, bounded waits, screenshots."""
 
-    def __init__(self, driver):
+    def __init__(self, driver, allowed_host: Callable[[str], bool] = is_loopback_ip):
         self.driver = driver
+        self.allowed_host = allowed_host
 
     def get(self, url: str) -> None:
-        assert urlsplit(url).hostname == "127.0.0.1", f"the browser only visits 127.0.0.1, not {url}"
+        host = urlsplit(url).hostname or ""
+        assert self.allowed_host(host), f"the browser only visits the loopback interface, not {url}"
         self.driver.get(url)
 
     def find_all(self, css: str) -> list:
@@ -145,7 +166,18 @@ class Browser:
                 return result
             time.sleep(interval)
         detail = f" (last error: {type(last_error).__name__}: {last_error})" if last_error else ""
+        self.keep_failure()
         pytest.fail(f"waited {timeout:g} s for {what}{detail}")
+
+    def keep_failure(self) -> None:
+        """The page as it was when a wait failed: test-artifacts/last-failure.png and .html."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self.screenshot("last-failure.png")
+            (ARTIFACTS / "last-failure.html").write_text(self.driver.page_source)
+        except WebDriverException:
+            pass  # the browser is gone: nothing to keep
 
     def screenshot(self, name: str) -> Path:
         """Write the visible page to test-artifacts/``name`` and return the path."""
@@ -163,9 +195,9 @@ class Browser:
                 continue
             url = message["params"]["request"]["url"]
             parts = urlsplit(url)
-            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            if parts.scheme in ("http", "https", "ws", "wss") and not self.allowed_host(parts.hostname or ""):
                 outside.add(url)
-        assert not outside, f"the page asked for addresses other than 127.0.0.1: {sorted(outside)}"
+        assert not outside, f"the page asked for addresses off the loopback interface: {sorted(outside)}"
 
 
 # --------------------------------------------------------------------------- servers
