@@ -158,6 +158,12 @@ def cmd_course_demo(args: argparse.Namespace) -> int:
     course_dir = Path(args.dir).resolve()
     rows = course_demo(course_dir, kernel_env=env)
     print(format_demo(rows, course_dir))
+    from gan_lab.course.nbgrader_run import labs
+    from gan_lab.course.report.page import write_report
+
+    page = write_report(course_dir, labs(course_dir / "solutions"), course_dir / "report",
+                        say=lambda _line: None)
+    print(f"Class report: {page}")
     return 0
 
 
@@ -177,6 +183,11 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     results = autograde(Path(args.course), args.lab, jobs=args.jobs, students=args.student,
                         feedback=not args.no_feedback, force=args.force, cluster=args.cluster)
     print(format_results(args.lab, results))
+    if args.report:
+        from gan_lab.course.report.page import write_report
+
+        page = write_report(Path(args.course), [args.lab], Path(args.report))
+        print(f"Report: {page}")
     return 0
 
 
@@ -300,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade only this student (repeatable; default: every submission)")
     grade.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
     grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    grade.add_argument("--report", metavar="DIR", help="then write the class report (gan-lab report) into DIR")
     grade.add_argument("--force", action="store_true",
                        help="regrade submissions that are unchanged since they were graded under "
                             "the same release and hidden tests (skipped by default)")
@@ -340,7 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     student.set_defaults(func=cmd_student_build)
 
     from gan_lab.hub_commands import add_hub_parser
+    from gan_lab.i18n_commands import add_i18n_parsers
+    from gan_lab.report_commands import add_report_parsers
 
+    add_report_parsers(commands)
+    add_i18n_parsers(commands, _Parser)
     add_hub_parser(commands, _Parser)
     _add_train_and_sample(commands)
     return parser

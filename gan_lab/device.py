@@ -101,31 +101,32 @@ def _format_cudnn(version: Optional[int]) -> str:
 
 
 def format_report(report: DeviceReport) -> str:
-    """The GPU check as lines a student can read."""
+    """The GPU check as lines a student can read (in the course's language, ``gan_lab.i18n``)."""
+    from gan_lab.i18n import _
+
     lines = [
         f"torch {report.torch_version}, torchvision {report.torchvision_version}",
-        f"CUDA build: {report.cuda_build or 'none (CPU-only torch)'}",
+        _("CUDA build: {build}").format(build=report.cuda_build or _("none (CPU-only torch)")),
     ]
     if report.has_gpu:
-        lines.append(f"CUDA usable: yes, cuDNN {_format_cudnn(report.cudnn_version)}")
+        lines.append(_("CUDA usable: yes, cuDNN {version}").format(version=_format_cudnn(report.cudnn_version)))
         for gpu in report.gpus:
             gib = gpu.total_memory_bytes / 2**30
             major, minor = gpu.compute_capability
-            lines.append(
-                f"GPU {gpu.index}: {gpu.name}, {gib:.1f} GiB, compute capability {major}.{minor}"
-            )
-        lines.append(f"Training runs on {report.chosen}.")
+            lines.append(_("GPU {index}: {name}, {gib} GiB, compute capability {capability}").format(
+                index=gpu.index, name=gpu.name, gib=f"{gib:.1f}", capability=f"{major}.{minor}"))
+        lines.append(_("Training runs on {device}.").format(device=report.chosen))
     else:
         reason = (
-            f"CUDA is present but broken: {report.cuda_error}"
+            _("CUDA is present but broken: {error}").format(error=report.cuda_error)
             if report.cuda_available
-            else "no usable GPU was found"
+            else _("no usable GPU was found")
         )
-        lines.append(f"CUDA usable: no ({reason}).")
+        lines.append(_("CUDA usable: no ({reason}).").format(reason=reason))
         lines.append(
-            "Training runs on the CPU. That works, only slower: the labs pick smaller budgets "
-            "(fewer epochs) there. On a lab machine with a GPU, restart the environment or ask "
-            "for help before you train."
+            _("Training runs on the CPU. That works, only slower: the labs pick smaller budgets "
+              "(fewer epochs) there. On a lab machine with a GPU, restart the environment or ask "
+              "for help before you train.")
         )
     return "\n".join(lines)
 

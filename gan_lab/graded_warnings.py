@@ -24,10 +24,25 @@ import sys
 import warnings
 from typing import Iterable
 
-LABEL = "Warning (shown, not scored)"
+from gan_lab.i18n import _
+
 PER_CELL = 5  # distinct warnings shown in one cell; the rest are counted in one line
 
 _state: dict = {"installed": False, "shown": set(), "hidden": 0}
+
+
+def label() -> str:
+    """What every note starts with, in the course's language (``gan_lab.i18n``)."""
+    # Translators: the label in front of a Python warning printed in a graded notebook: the
+    # warning is shown to the student but costs no points.
+    return _("Warning (shown, not scored)")
+
+
+def __getattr__(name: str):
+    """``LABEL``: the label, read in the course's language whenever it is asked for."""
+    if name == "LABEL":
+        return label()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def kernel_line() -> str:
@@ -84,11 +99,16 @@ def _note(message, category, filename, lineno, file=None, line=None) -> None:
     if len(_state["shown"]) >= PER_CELL:
         _state["hidden"] += 1
         if _state["hidden"] == 1:
-            print(f"{LABEL}: more warnings in this cell are not shown", file=sys.stdout, flush=True)
+            # Translators: {label} is "Warning (shown, not scored)", translated.
+            print(_("{label}: more warnings in this cell are not shown").format(label=label()), file=sys.stdout,
+                  flush=True)
         return
     _state["shown"].add(key)
-    text = f"{LABEL}: {category.__name__}: {message}"
+    # Translators: {label} is "Warning (shown, not scored)", translated; {category} the warning's
+    # class (e.g. FutureWarning) and {message} its text, in English, as Python wrote it.
+    text = _("{label}: {category}: {message}").format(label=label(), category=category.__name__, message=message)
     source = _source_line(str(filename), lineno, line)
     if source:
-        text += f"\n    at: {source}"
+        # Translators: {source} is the line of the student's code that raised the warning.
+        text += "\n    " + _("at: {source}").format(source=source)
     print(text, file=sys.stdout, flush=True)

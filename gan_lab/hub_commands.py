@@ -29,7 +29,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         ("prefix", args.prefix), ("course_root", args.course), ("exchange_root", args.exchange),
         ("data_root", args.data), ("lab", args.lab), ("bind_url", args.bind_url),
         ("subdomain_host", args.subdomain_host), ("formgrader", args.formgrader),
-        ("course_id", args.course_id)) if value is not None}
+        ("course_id", args.course_id), ("language", args.language)) if value is not None}
     if args.admin:
         changes["admin_users"] = tuple(args.admin)
     if "subdomain_host" in changes and "formgrader" not in changes:
@@ -87,6 +87,8 @@ def add_hub_parser(commands, parser_class) -> None:
     setup.add_argument("--mnist-source", help="a folder of MNIST IDX files to prepare it from")
     setup.add_argument("--lab", help="the lab the students' environment holds (default: mlp_gan)")
     setup.add_argument("--course-id", help="nbgrader's course id (default: gan-lab)")
+    setup.add_argument("--language", help="the class's language, e.g. zh_CN (gan-lab release LAB "
+                                          "--lang; default: English)")
     setup.add_argument("--bind-url", help="where the hub listens (default: http://:8000)")
     setup.add_argument("--subdomain-host", help="serve each user on a host of their own under "
                                                 "this URL (https://hub.example.edu) and show "

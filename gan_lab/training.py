@@ -165,14 +165,16 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
-def progress_bar(total: int, desc: str = "training"):
+def progress_bar(total: int, desc: Optional[str] = None):
     """A progress bar over ``total`` steps with the time left, shown only where
     ``progress_enabled()`` (never under autograde); use as ``with progress_bar(n) as bar:``
-    and call ``bar.update()`` per step."""
+    and call ``bar.update()`` per step. Its labels speak the course's language (``gan_lab.i18n``)."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, disable=not progress_enabled(), file=sys.stderr,
-                unit="step", leave=False)
+    from gan_lab.i18n import _
+
+    return tqdm(total=total, desc=desc or _("training"), disable=not progress_enabled(), file=sys.stderr,
+                unit=_("step"), leave=False)
 
 
 @dataclasses.dataclass
@@ -276,6 +278,7 @@ def train(
     """
     from tqdm.auto import tqdm
 
+    from gan_lab import i18n  # i18n._, not _: the loop below uses _ as a throw-away name
     from gan_lab.cuda_graph import STAT_KEYS, GraphedStep
 
     fast = config.fast
@@ -292,8 +295,8 @@ def train(
     steps_done = history.steps
     for epoch in range(start_epoch, config.num_epochs):
         records: dict[str, list[Tensor]] = {key: [] for key in HISTORY_KEYS}
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.num_epochs}", disable=not show,
-                   leave=False, file=sys.stderr)
+        bar = tqdm(batches, desc=i18n._("epoch {epoch}/{epochs}").format(epoch=epoch + 1, epochs=config.num_epochs),
+                   disable=not show, leave=False, file=sys.stderr)
         for batch in bar:
             real = fast.layout(batch[0] if isinstance(batch, (tuple, list)) else batch)
             if graphed is not None:
@@ -328,9 +331,9 @@ def train(
         history.extend({key: torch.stack(values).tolist() if values else []
                         for key, values in records.items()})
         if show and history.steps:
-            print(f"epoch {epoch + 1}/{config.num_epochs}: d_loss {history.last('d_loss', 50):.4f}"
-                  f"  g_loss {history.last('g_loss', 50):.4f}  D(x) {history.last('d_real', 50):.3f}"
-                  f"  D(G(z)) {history.last('d_fake', 50):.3f}")
+            print(i18n._("epoch {epoch}/{epochs}").format(epoch=epoch + 1, epochs=config.num_epochs)
+                  + f": d_loss {history.last('d_loss', 50):.4f}  g_loss {history.last('g_loss', 50):.4f}"
+                  f"  D(x) {history.last('d_real', 50):.3f}  D(G(z)) {history.last('d_fake', 50):.3f}")
         if on_epoch_end is not None:
             on_epoch_end(epoch, history)
         if config.max_steps is not None and steps_done >= config.max_steps:

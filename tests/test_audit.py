@@ -196,8 +196,7 @@ def test_audit_of_mlp_gan_submissions(course, tmp_path):
     base = solutions(course, "mlp_gan")
     submit(tmp_path, "mlp_gan", "clean", base)
     submit(tmp_path, "mlp_gan", "edited-test", edit(
-        base, "generator-tests", 'assert out.shape == (4, 784), f"expected output shape (4, 784), '
-                                 'found {tuple(out.shape)}"', "pass"))
+        base, "generator-tests", "assert out.shape == (4, 784), ", "assert True or "))
     deleted = _copy(base)
     deleted.cells = [c for c in deleted.cells if c.metadata.nbgrader["grade_id"] != "discriminator-tests"]
     submit(tmp_path, "mlp_gan", "deleted", deleted)

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_lab.grading import GradingFailure
+from gan_lab.grading import GradingFailure, mistakes, mlp_gan
 from gan_lab.grading.activations import (ELU, IDENTITY, RELU, SIGMOID, TANH, Activation, explain, identify,
                                          leaky_relu, place, trace_linears)
 from student_code import notebook
@@ -137,6 +137,13 @@ class Net(nn.Module):
 EXPECTED = (IDENTITY, RELU, RELU, TANH)
 
 
+@pytest.fixture
+def in_a_check():
+    """The finder's mistakes are keyed by the check that runs it: here lab 1's generator check."""
+    with mistakes.checking(mlp_gan.check_generator) as record:
+        yield record
+
+
 def _traced(source: str):
     torch.manual_seed(0)
     model = notebook(source)["Net"]()
@@ -147,39 +154,46 @@ def _traced(source: str):
 
 
 @pytest.mark.parametrize("style", STYLES)
-def test_every_style_of_network_gets_the_same_diagnosis(style):
+def test_every_style_of_network_gets_the_same_diagnosis(style, in_a_check):
     """Are modules, attributes, functional calls and a shared function all read the same way?"""
     trace = _traced(STYLES[style])
     assert [str(a) for a in trace.activations()] == ["no activation", "ReLU", "LeakyReLU(0.01)", "Tanh"]
     with pytest.raises(GradingFailure) as failure:
         explain("Net", trace, EXPECTED, "the spec", 1.0)
     assert str(failure.value) == "Net: after the second Linear layer: expected ReLU, found LeakyReLU(0.01)"
+    assert failure.value.key == "mlp_gan.generator.wrong-activation"
 
 
-def test_every_wrong_place_is_named_and_a_known_mistake_gets_its_hint():
+def test_every_wrong_place_is_named_and_a_known_mistake_gets_its_hint(in_a_check):
+    """Is every wrong place named, with the hint of a known mistake, and the failure keyed by the hint's slug?"""
     trace = _traced(STYLES["functional"].replace("torch.relu", "torch.sigmoid"))
-    hints = [({1: SIGMOID}, "the hint for a Sigmoid first")]
+    hints = [({1: SIGMOID}, "the hint for a Sigmoid first", "output-sigmoid")]
     with pytest.raises(GradingFailure, match=r"^Net: after the first Linear layer: expected ReLU, found Sigmoid; "
                                              r"after the second Linear layer: expected ReLU, found LeakyReLU\(0.01\): "
-                                             r"the hint for a Sigmoid first$"):
+                                             r"the hint for a Sigmoid first$") as failure:
         explain("Net", trace, EXPECTED, "the spec", 1.0, hints)
+    assert failure.value.key == "mlp_gan.generator.output-sigmoid"
 
 
-def test_right_activations_but_different_outputs_say_so():
+def test_right_activations_but_different_outputs_say_so(in_a_check):
+    """Does a forward whose activations are all right, yet whose output differs, say so (other-difference)?"""
     trace = _traced(STYLES["sequential"].replace("nn.LeakyReLU(0.01)", "nn.ReLU()"))
-    with pytest.raises(GradingFailure, match="although each activation is the expected one"):
+    with pytest.raises(GradingFailure, match="although each activation is the expected one") as failure:
         explain("Net", trace, EXPECTED, "the spec", 0.5)
+    assert failure.value.key == "mlp_gan.generator.other-difference"
 
 
-@pytest.mark.parametrize("forward, message", [
+@pytest.mark.parametrize("forward, message, key", [
     ("return torch.tanh(self.fc3(torch.relu(self.fc1(x))))", "the Linear layer 8->8: expected used once in forward, "
-                                                             "found it never runs"),
-    ("return torch.tanh(self.fc3(self.fc2(self.fc2(torch.relu(self.fc1(x))))))", "it runs 2 times"),
+                                                             "found it never runs", "mlp_gan.generator.linear-unused"),
+    ("return torch.tanh(self.fc3(self.fc2(self.fc2(torch.relu(self.fc1(x))))))", "it runs 2 times",
+     "mlp_gan.generator.linear-reused"),
 ])
-def test_a_layer_left_out_or_used_twice_is_named(forward, message):
+def test_a_layer_left_out_or_used_twice_is_named(forward, message, key, in_a_check):
     source = STYLES["functional"].replace(
         "h = torch.relu(self.fc1(x))\n        h = F.leaky_relu(self.fc2(h), 0.01)\n        return F.tanh(self.fc3(h))",
         forward)
     assert source != STYLES["functional"]
-    with pytest.raises(GradingFailure, match=message):
+    with pytest.raises(GradingFailure, match=message) as failure:
         _traced(source)
+    assert failure.value.key == key

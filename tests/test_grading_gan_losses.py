@@ -13,6 +13,8 @@ import torch
 from gan_lab.grading import gan_losses
 from gan_lab.grading.core import GradingFailure
 
+ANY = object()  # fails(): whatever key the failure carries
+
 
 def student(source: str, name: str):
     """The object ``name`` defined by notebook-like ``source``."""
@@ -30,7 +32,9 @@ def passes(check, *args, capfd):
     return result
 
 
-def fails(check, *args, match: str, capfd) -> str:
+def fails(check, *args, match: str, capfd, key=ANY) -> str:
+    """Run ``check``; assert it fails quietly with ``match`` in its message (and the mistake's key
+    ``key``, None for a failure that names no mistake), leaving torch's global RNG state alone."""
     state = torch.get_rng_state()
     with pytest.raises(GradingFailure) as caught:
         check(*args)
@@ -38,7 +42,13 @@ def fails(check, *args, match: str, capfd) -> str:
     assert torch.equal(torch.get_rng_state(), state)
     message = str(caught.value)
     assert match in message, message
+    if key is not ANY:
+        assert caught.value.key == key, message
     return message
+
+
+def full_key(todo: str, slug: str | None) -> str | None:
+    return None if slug is None else f"gan_losses.{todo}.{slug}"
 
 
 HEADER = """
@@ -93,26 +103,29 @@ def test_discriminator_loss_variants_pass(source, capfd):
                   capfd=capfd) is None
 
 
-@pytest.mark.parametrize("body, match", [
-    ("return 0.5 * (real + fake)", "average the two terms"),
+@pytest.mark.parametrize("body, match, key", [
+    ("return 0.5 * (real + fake)", "average the two terms", "mean-not-sum"),
     ("return real + fake if False else F.binary_cross_entropy_with_logits("
      "torch.cat([logits_real.view(-1), logits_fake.view(-1)]), "
-     "torch.cat([torch.ones(logits_real.numel()), torch.zeros(logits_fake.numel())]))", "one mean"),
+     "torch.cat([torch.ones(logits_real.numel()), torch.zeros(logits_fake.numel())]))", "one mean",
+     "one-mean-over-both"),
     ("return (F.binary_cross_entropy_with_logits(logits_real, torch.zeros_like(logits_real))"
-     " + F.binary_cross_entropy_with_logits(logits_fake, torch.ones_like(logits_fake)))", "labels swapped"),
+     " + F.binary_cross_entropy_with_logits(logits_fake, torch.ones_like(logits_fake)))", "labels swapped",
+     "swapped-labels"),
     ("return (F.binary_cross_entropy_with_logits(torch.sigmoid(logits_real), torch.ones_like(logits_real))"
      " + F.binary_cross_entropy_with_logits(torch.sigmoid(logits_fake), torch.zeros_like(logits_fake)))",
-     "sigmoid twice"),
+     "sigmoid twice", "sigmoid-twice"),
     ("return (F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real), reduction='sum')"
      " + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake), reduction='sum'))",
-     "sum over the batch"),
+     "sum over the batch", "sum-not-mean"),
     ("return (F.binary_cross_entropy(logits_real, torch.ones_like(logits_real))"
-     " + F.binary_cross_entropy(logits_fake, torch.zeros_like(logits_fake)))", "binary_cross_entropy_with_logits"),
-    ("return real", "fake term"),
-    ("return torch.tensor((real + fake).item())", "backward"),
-    ("return (real + fake).item()", "a torch tensor"),
+     " + F.binary_cross_entropy(logits_fake, torch.zeros_like(logits_fake)))", "binary_cross_entropy_with_logits",
+     "bce-on-logits"),
+    ("return real", "fake term", "no-fake-term"),
+    ("return torch.tensor((real + fake).item())", "backward", "graph-cut"),
+    ("return (real + fake).item()", "a torch tensor", None),
 ])
-def test_discriminator_loss_mistakes_fail(body, match, capfd):
+def test_discriminator_loss_mistakes_fail(body, match, capfd, key):
     """Does each classic discriminator-loss mistake lose the points, with its name?"""
     source = HEADER + f"""
 def discriminator_loss(logits_real, logits_fake):
@@ -121,14 +134,15 @@ def discriminator_loss(logits_real, logits_fake):
     {body}
 """
     fails(gan_losses.check_discriminator_loss, student(source, "discriminator_loss"), match=match,
-          capfd=capfd)
+          capfd=capfd, key=full_key("discriminator_loss", key))
 
 
 def test_discriminator_loss_average_message_states_values(capfd):
     """Does a discriminator loss that averages the two terms lose the points, saying expected vs found?"""
     source = D_LOSS_FUNCTIONAL.replace("return real + fake", "return (real + fake) / 2")
     message = fails(gan_losses.check_discriminator_loss, student(source, "discriminator_loss"),
-                    match="expected the sum of two means (real term + fake term) = ", capfd=capfd)
+                    match="expected the sum of two means (real term + fake term) = ", capfd=capfd,
+                    key="gan_losses.discriminator_loss.mean-not-sum")
     assert "found" in message and "logits_real of shape (4, 1)" in message
 
 
@@ -149,21 +163,24 @@ def test_generator_loss_variants_pass(source, capfd):
     assert passes(gan_losses.check_generator_loss, student(source, "generator_loss"), capfd=capfd) is None
 
 
-@pytest.mark.parametrize("body, match", [
-    ("F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))", "labels swapped"),
-    ("-F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))", "saturating"),
+@pytest.mark.parametrize("body, match, key", [
+    ("F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))", "labels swapped",
+     "swapped-labels"),
+    ("-F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))", "saturating",
+     "saturating-loss"),
     ("F.binary_cross_entropy_with_logits(torch.sigmoid(logits_fake), torch.ones_like(logits_fake))",
-     "sigmoid twice"),
+     "sigmoid twice", "sigmoid-twice"),
     ("F.binary_cross_entropy_with_logits(logits_fake, torch.ones_like(logits_fake), reduction='none')",
-     "forget to take the mean"),
+     "forget to take the mean", "not-reduced"),
 ])
-def test_generator_loss_mistakes_fail(body, match, capfd):
+def test_generator_loss_mistakes_fail(body, match, capfd, key):
     """Does each classic generator-loss mistake lose the points, with its name?"""
     source = HEADER + f"""
 def generator_loss(logits_fake):
     return {body}
 """
-    fails(gan_losses.check_generator_loss, student(source, "generator_loss"), match=match, capfd=capfd)
+    fails(gan_losses.check_generator_loss, student(source, "generator_loss"), match=match, capfd=capfd,
+          key=full_key("generator_loss", key))
 
 
 # --------------------------------------------------------------------------- LSGAN losses
@@ -185,19 +202,20 @@ def test_ls_discriminator_loss_variants_pass(source, capfd):
                   capfd=capfd) is None
 
 
-@pytest.mark.parametrize("body, match", [
-    ("torch.mean((scores_real - 1) ** 2) + torch.mean(scores_fake ** 2)", "factor 1/2"),
-    ("0.5 * torch.mean(scores_real ** 2) + 0.5 * torch.mean((scores_fake - 1) ** 2)", "targets swapped"),
-    ("0.5 * torch.mean(torch.cat([(scores_real - 1) ** 2, scores_fake ** 2]))", "one mean"),
+@pytest.mark.parametrize("body, match, key", [
+    ("torch.mean((scores_real - 1) ** 2) + torch.mean(scores_fake ** 2)", "factor 1/2", "no-half"),
+    ("0.5 * torch.mean(scores_real ** 2) + 0.5 * torch.mean((scores_fake - 1) ** 2)", "targets swapped",
+     "swapped-targets"),
+    ("0.5 * torch.mean(torch.cat([(scores_real - 1) ** 2, scores_fake ** 2]))", "one mean", "one-mean-over-both"),
 ])
-def test_ls_discriminator_loss_mistakes_fail(body, match, capfd):
+def test_ls_discriminator_loss_mistakes_fail(body, match, capfd, key):
     """Does an LSGAN discriminator loss without the 1/2, or with swapped targets, lose the points?"""
     source = HEADER + f"""
 def ls_discriminator_loss(scores_real, scores_fake):
     return {body}
 """
     fails(gan_losses.check_ls_discriminator_loss, student(source, "ls_discriminator_loss"),
-          match=match, capfd=capfd)
+          match=match, capfd=capfd, key=full_key("ls_discriminator_loss", key))
 
 
 def test_ls_generator_loss(capfd):
@@ -209,10 +227,10 @@ def ls_generator_loss(scores_fake):
     assert passes(gan_losses.check_ls_generator_loss, student(right, "ls_generator_loss"), capfd=capfd) is None
     no_half = right.replace("0.5 * ", "")
     fails(gan_losses.check_ls_generator_loss, student(no_half, "ls_generator_loss"), match="factor 1/2",
-          capfd=capfd)
+          capfd=capfd, key="gan_losses.ls_generator_loss.no-half")
     target_zero = right.replace("(scores_fake - 1)", "scores_fake")
     fails(gan_losses.check_ls_generator_loss, student(target_zero, "ls_generator_loss"),
-          match="target swapped", capfd=capfd)
+          match="target swapped", capfd=capfd, key="gan_losses.ls_generator_loss.swapped-targets")
 
 
 # --------------------------------------------------------------------------- sample_noise
@@ -229,21 +247,22 @@ def test_sample_noise_passes(capfd):
     assert passes(gan_losses.check_sample_noise, student(NOISE, "sample_noise"), capfd=capfd) is None
 
 
-@pytest.mark.parametrize("old, new, match", [
-    ("2 * torch.rand(batch_size, dim) - 1", "torch.rand(batch_size, dim)", "[0, 1)"),
-    ("2 * torch.rand(batch_size, dim) - 1", "torch.randn(batch_size, dim)", "torch.randn"),
-    ("2 * torch.rand(batch_size, dim) - 1", "torch.rand(batch_size, dim) - 0.5", "narrower range"),
-    ("2 * torch.rand(batch_size, dim) - 1", "2 * torch.rand(dim, batch_size) - 1", "shape (3, 5)"),
-    ("    if seed is not None:\n        torch.manual_seed(seed)\n", "", "use the seed"),
+@pytest.mark.parametrize("old, new, match, key", [
+    ("2 * torch.rand(batch_size, dim) - 1", "torch.rand(batch_size, dim)", "[0, 1)", "noise-in-0-1"),
+    ("2 * torch.rand(batch_size, dim) - 1", "torch.randn(batch_size, dim)", "torch.randn", "gaussian-noise"),
+    ("2 * torch.rand(batch_size, dim) - 1", "torch.rand(batch_size, dim) - 0.5", "narrower range", "noise-too-narrow"),
+    ("2 * torch.rand(batch_size, dim) - 1", "2 * torch.rand(dim, batch_size) - 1", "shape (3, 5)", None),
+    ("    if seed is not None:\n        torch.manual_seed(seed)\n", "", "use the seed", "seed-ignored"),
     ("    if seed is not None:\n        torch.manual_seed(seed)\n", "    torch.manual_seed(seed or 0)\n",
-     "without a seed"),
-    ("torch.manual_seed(seed)", "torch.manual_seed(0)", "different noise for different seeds"),
+     "without a seed", "seeded-without-seed"),
+    ("torch.manual_seed(seed)", "torch.manual_seed(0)", "different noise for different seeds", "fixed-seed"),
 ])
-def test_sample_noise_mistakes_fail(old, new, match, capfd):
+def test_sample_noise_mistakes_fail(old, new, match, capfd, key):
     """Does noise in [0, 1), normal noise, a narrow range, a wrong shape or a mishandled seed fail?"""
     source = NOISE.replace(old, new)
     assert source != NOISE
-    fails(gan_losses.check_sample_noise, student(source, "sample_noise"), match=match, capfd=capfd)
+    fails(gan_losses.check_sample_noise, student(source, "sample_noise"), match=match, capfd=capfd,
+          key=full_key("sample_noise", key))
 
 
 # --------------------------------------------------------------------------- get_optimizer
@@ -258,19 +277,21 @@ def test_get_optimizer_passes(capfd):
     assert passes(gan_losses.check_get_optimizer, student(OPTIMIZER, "get_optimizer"), capfd=capfd) is None
 
 
-@pytest.mark.parametrize("old, new, match", [
-    (", betas=(0.5, 0.999)", "", "default betas"),
-    ("lr=1e-3", "lr=2e-4", "learning rate"),
-    ("model.parameters()", "list(model.parameters())[:2]", "exactly the model's 4 parameter tensors"),
-    ("torch.optim.Adam(", "torch.optim.AdamW(", "AdamW"),
+@pytest.mark.parametrize("old, new, match, key", [
+    (", betas=(0.5, 0.999)", "", "default betas", "default-betas"),
+    ("lr=1e-3", "lr=2e-4", "learning rate", "wrong-lr"),
+    ("model.parameters()", "list(model.parameters())[:2]", "exactly the model's 4 parameter tensors",
+     "wrong-parameters"),
+    ("torch.optim.Adam(", "torch.optim.AdamW(", "AdamW", "not-adam"),
     ("torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))",
-     "torch.optim.SGD(model.parameters(), lr=1e-3)", "a torch.optim.Adam"),
+     "torch.optim.SGD(model.parameters(), lr=1e-3)", "a torch.optim.Adam", "not-adam"),
 ])
-def test_get_optimizer_mistakes_fail(old, new, match, capfd):
+def test_get_optimizer_mistakes_fail(old, new, match, capfd, key):
     """Do default betas, a wrong lr, a subset of parameters or another optimizer fail?"""
     source = OPTIMIZER.replace(old, new)
     assert source != OPTIMIZER
-    fails(gan_losses.check_get_optimizer, student(source, "get_optimizer"), match=match, capfd=capfd)
+    fails(gan_losses.check_get_optimizer, student(source, "get_optimizer"), match=match, capfd=capfd,
+          key=full_key("get_optimizer", key))
 
 
 # --------------------------------------------------------------------------- MLP discriminator
@@ -311,21 +332,22 @@ def test_discriminator_variants_pass(source, capfd):
     assert passes(gan_losses.check_discriminator, student(source, "discriminator"), capfd=capfd) is None
 
 
-@pytest.mark.parametrize("old, new, match", [
-    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.2)", "found LeakyReLU(0.2)"),
+@pytest.mark.parametrize("old, new, match, key", [
+    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.2)", "found LeakyReLU(0.2)", "wrong-activation"),
     ("nn.Linear(256, 256), nn.LeakyReLU(0.01),\n        nn.Linear(256, 1)",
      "nn.Linear(256, 128), nn.LeakyReLU(0.01),\n        nn.Linear(128, 1)",
-     "expected 784->256, 256->256, 256->1, found 784->256, 256->128, 128->1"),
-    ("nn.Linear(256, 1),", "nn.Linear(256, 1), nn.Sigmoid(),", "return raw logits"),
-    ("nn.LeakyReLU(0.01)", "nn.ReLU()", "found ReLU"),
-    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.02)", "found LeakyReLU(0.02)"),
-    ("nn.Flatten(),", "nn.Flatten(), nn.Dropout(0.3),", "before the first Linear layer"),
+     "expected 784->256, 256->256, 256->1, found 784->256, 256->128, 128->1", "layer-widths"),
+    ("nn.Linear(256, 1),", "nn.Linear(256, 1), nn.Sigmoid(),", "return raw logits", "sigmoid-on-logits"),
+    ("nn.LeakyReLU(0.01)", "nn.ReLU()", "found ReLU", "wrong-activation"),
+    ("nn.LeakyReLU(0.01)", "nn.LeakyReLU(0.02)", "found LeakyReLU(0.02)", "wrong-activation"),
+    ("nn.Flatten(),", "nn.Flatten(), nn.Dropout(0.3),", "before the first Linear layer", "wrong-activation"),
 ])
-def test_discriminator_mistakes_fail(old, new, match, capfd):
+def test_discriminator_mistakes_fail(old, new, match, capfd, key):
     """Does a wrong slope, a wrong width, a final Sigmoid or a plain ReLU lose the points, by name?"""
     source = DISCRIMINATOR.replace(old, new)
     assert source != DISCRIMINATOR
-    fails(gan_losses.check_discriminator, student(source, "discriminator"), match=match, capfd=capfd)
+    fails(gan_losses.check_discriminator, student(source, "discriminator"), match=match, capfd=capfd,
+          key=full_key("discriminator", key))
 
 
 # --------------------------------------------------------------------------- MLP generator
@@ -362,20 +384,23 @@ def test_generator_variants_pass(source, capfd):
     assert passes(gan_losses.check_generator, student(source, "generator"), capfd=capfd) is None
 
 
-@pytest.mark.parametrize("old, new, match", [
-    (", nn.Tanh()", "", "missing Tanh"),
-    ("nn.Tanh()", "nn.Sigmoid()", "found Sigmoid (Sigmoid gives [0, 1]"),
+@pytest.mark.parametrize("old, new, match, key", [
+    (", nn.Tanh()", "", "missing Tanh", "no-tanh"),
+    ("nn.Tanh()", "nn.Sigmoid()", "found Sigmoid (Sigmoid gives [0, 1]", "output-sigmoid"),
     ("nn.Linear(1024, 1024), nn.ReLU()", "nn.Linear(1024, 1024), nn.LeakyReLU(0.01)",
-     "after the second Linear layer: expected ReLU, found LeakyReLU(0.01)"),
-    ("nn.Linear(noise_dim, 1024)", "nn.Linear(NOISE_DIM, 1024)", "instead of the noise_dim argument"),
+     "after the second Linear layer: expected ReLU, found LeakyReLU(0.01)", "wrong-activation"),
+    ("nn.Linear(noise_dim, 1024)", "nn.Linear(NOISE_DIM, 1024)", "instead of the noise_dim argument",
+     "global-noise-dim"),
     ("nn.Linear(1024, 1024), nn.ReLU(),\n        nn.Linear(1024, 784)",
-     "nn.Linear(1024, 512), nn.ReLU(),\n        nn.Linear(512, 784)", "found 4->1024, 1024->512, 512->784"),
+     "nn.Linear(1024, 512), nn.ReLU(),\n        nn.Linear(512, 784)", "found 4->1024, 1024->512, 512->784",
+     "layer-widths"),
 ])
-def test_generator_mistakes_fail(old, new, match, capfd):
+def test_generator_mistakes_fail(old, new, match, capfd, key):
     """Does a missing Tanh, a Sigmoid, a hard-coded NOISE_DIM or a wrong width lose the points?"""
     source = GENERATOR.replace(old, new)
     assert source != GENERATOR
-    fails(gan_losses.check_generator, student(source, "generator"), match=match, capfd=capfd)
+    fails(gan_losses.check_generator, student(source, "generator"), match=match, capfd=capfd,
+          key=full_key("generator", key))
 
 
 # --------------------------------------------------------------------------- DCGAN
@@ -418,18 +443,19 @@ def test_dc_classifier_variants_pass(source, capfd):
                   capfd=capfd) is None
 
 
-@pytest.mark.parametrize("old, new, match", [
+@pytest.mark.parametrize("old, new, match, key", [
     ("nn.Conv2d(32, 64, 5), nn.LeakyReLU(0.01)", "nn.Conv2d(32, 64, 5), nn.LeakyReLU(0.2)",
-     "after the second Conv2d (and pooling): expected LeakyReLU(0.01), found LeakyReLU(0.2)"),
-    ("nn.Linear(1024, 1),", "nn.Linear(1024, 1), nn.Sigmoid(),", "return raw logits"),
-    ("nn.Conv2d(1, 32, 5)", "nn.Conv2d(1, 32, 3)", "1->32 channels 5x5, 32->64 channels 5x5, found 1->32 channels 3x3"),
+     "after the second Conv2d (and pooling): expected LeakyReLU(0.01), found LeakyReLU(0.2)", "wrong-activation"),
+    ("nn.Linear(1024, 1),", "nn.Linear(1024, 1), nn.Sigmoid(),", "return raw logits", "sigmoid-on-logits"),
+    ("nn.Conv2d(1, 32, 5)", "nn.Conv2d(1, 32, 3)", "1->32 channels 5x5, 32->64 channels 5x5, found 1->32 channels 3x3",
+     "conv-layers"),
 ])
-def test_dc_classifier_mistakes_fail(old, new, match, capfd):
+def test_dc_classifier_mistakes_fail(old, new, match, capfd, key):
     """Does a wrong slope, a final Sigmoid or a wrong kernel lose the points, by name?"""
     source = DC_CLASSIFIER.replace(old, new)
     assert source != DC_CLASSIFIER
     fails(gan_losses.check_build_dc_classifier, student(source, "build_dc_classifier"), match=match,
-          capfd=capfd)
+          capfd=capfd, key=full_key("build_dc_classifier", key))
 
 
 DC_GENERATOR = HEADER + """
@@ -455,18 +481,19 @@ def test_dc_generator_variants_pass(source, capfd):
                   capfd=capfd) is None
 
 
-@pytest.mark.parametrize("old, new, match", [
-    (" nn.Tanh(),", "", "missing Tanh"),
-    ("        nn.Flatten(),\n", "", "flat images of shape (8, 784)"),
-    ("nn.Linear(noise_dim, 1024)", "nn.Linear(NOISE_DIM, 1024)", "instead of the noise_dim argument"),
-    (", nn.BatchNorm2d(64)", "", "BatchNorm layers"),
+@pytest.mark.parametrize("old, new, match, key", [
+    (" nn.Tanh(),", "", "missing Tanh", "no-tanh"),
+    ("        nn.Flatten(),\n", "", "flat images of shape (8, 784)", None),
+    ("nn.Linear(noise_dim, 1024)", "nn.Linear(NOISE_DIM, 1024)", "instead of the noise_dim argument",
+     "global-noise-dim"),
+    (", nn.BatchNorm2d(64)", "", "BatchNorm layers", "batchnorm-layers"),
 ])
-def test_dc_generator_mistakes_fail(old, new, match, capfd):
+def test_dc_generator_mistakes_fail(old, new, match, capfd, key):
     """Does a missing Tanh, an unflattened output, a hard-coded NOISE_DIM or a missing BatchNorm fail?"""
     source = DC_GENERATOR.replace(old, new)
     assert source != DC_GENERATOR
     fails(gan_losses.check_build_dc_generator, student(source, "build_dc_generator"), match=match,
-          capfd=capfd)
+          capfd=capfd, key=full_key("build_dc_generator", key))
 
 
 # --------------------------------------------------------------------------- stubs and delegation
@@ -489,7 +516,7 @@ STUBS = [
 def test_unimplemented_stub_fails(check, name, signature, capfd):
     """Does the untouched release stub fail with "not implemented yet"?"""
     source = HEADER + f"{signature}\n    raise NotImplementedError()\n"
-    fails(check, student(source, name), match="not implemented yet", capfd=capfd)
+    fails(check, student(source, name), match="not implemented yet", capfd=capfd, key=None)
 
 
 DELEGATIONS = [
@@ -531,8 +558,9 @@ def build_dc_generator(noise_dim=96):
 
 @pytest.mark.parametrize("check, name, source", DELEGATIONS, ids=[d[1] for d in DELEGATIONS])
 def test_delegation_to_reference_fails(check, name, source, capfd):
-    """Does wrapping or returning gan_lab's reference code earn nothing?"""
-    fails(check, student(source, name), match="must be", capfd=capfd)
+    """Does wrapping or returning gan_lab's reference code earn nothing, named as delegation?"""
+    slug = "uses-reference-code" if "def " in source else "not-in-notebook"  # a wrapper, or the import itself
+    fails(check, student(source, name), match="must be", capfd=capfd, key=full_key(name, slug))
 
 
 # --------------------------------------------------------------------------- Inline Question 4
@@ -549,34 +577,40 @@ def test_minimax_answers_full_marks(value, points, capfd):
     assert passes(gan_losses.check_minimax_answers, value, points, capfd=capfd) == 2.0
 
 
-@pytest.mark.parametrize("value, points, printed", [
-    (1, CYCLE, "value of min_x max_y xy"),
-    (0, [(1, 1)] + CYCLE, "starts with (1, 1)"),
-    (0, [(y, x) for x, y in CYCLE], "(y, x)"),
-    (0, CYCLE[:5] + [(0, 0)], "point 6 of 6"),
-    (0, None, "not answered yet"),
+@pytest.mark.parametrize("value, points, printed, key", [
+    (1, CYCLE, "value of min_x max_y xy", "wrong-value"),
+    (0, [(1, 1)] + CYCLE, "starts with (1, 1)", "start-point-listed"),
+    (0, [(y, x) for x, y in CYCLE], "(y, x)", "points-as-y-x"),
+    (0, CYCLE[:5] + [(0, 0)], "point 6 of 6", "wrong-point"),
+    (0, None, "not answered yet", "points-unanswered"),
 ])
-def test_minimax_answers_partial_credit(value, points, printed, capfd):
-    """Does one wrong part cost one point, with a note on stdout that keeps the answer hidden?"""
+def test_minimax_answers_partial_credit(value, points, printed, capfd, key, shown):
+    """Does one wrong part cost one point, with a note on stdout that keeps the answer hidden, and its key
+    shown to the graded notebook?"""
     assert passes(gan_losses.check_minimax_answers, value, points, capfd=capfd) == 1.0
+    assert shown == [full_key("minimax_answers", key)]
     # passes() consumed stderr; the note went to stdout (checked by a second run)
     gan_losses.check_minimax_answers(value, points)
     out = capfd.readouterr().out
     assert printed in out and "(-1, 2)" not in out
 
 
-def test_minimax_answers_both_wrong_fail(capfd):
-    """Do a wrong value and x-first points fail the whole question, naming both problems?"""
+def test_minimax_answers_both_wrong_fail(capfd, shown):
+    """Do a wrong value and x-first points fail the whole question, naming both problems (both keys shown,
+    the failure keyed by the first)?"""
     x_first = [(0, 1), (-1, 0), (-1, -1), (0, -1), (1, 0), (1, 1)]
-    message = fails(gan_losses.check_minimax_answers, 1, x_first, match="x moves first", capfd=capfd)
+    message = fails(gan_losses.check_minimax_answers, 1, x_first, match="x moves first", capfd=capfd,
+                    key="gan_losses.minimax_answers.wrong-value")
     assert "min_x max_y xy" in message
+    assert shown == ["gan_losses.minimax_answers.wrong-value", "gan_losses.minimax_answers.x-moves-first"]
 
 
 def test_minimax_answers_delegated_value_fails(capfd):
     """Does handing in gan_lab's minimax_value function instead of an answer fail?"""
     from gan_lab.minimax import minimax_value
 
-    fails(gan_losses.check_minimax_answers, minimax_value, CYCLE, match="must be written", capfd=capfd)
+    fails(gan_losses.check_minimax_answers, minimax_value, CYCLE, match="must be written", capfd=capfd,
+          key="gan_losses.minimax_answers.not-in-notebook")
 
 
 def test_minimax_answers_own_function_counts(capfd):

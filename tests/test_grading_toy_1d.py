@@ -36,19 +36,22 @@ def test_correct_distribution_samplers_pass(source, capfd):
     passes_silently(toy_1d.check_get_distribution_sampler, notebook(source)["get_distribution_sampler"], capfd)
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("sigma * torch.randn(n, 1)", "sigma ** 2 * torch.randn(n, 1)", "the variance"),
-    ("mu + sigma * torch.randn(n, 1)", "sigma + mu * torch.randn(n, 1)", "mu and sigma are swapped"),
-    ("mu + sigma * torch.randn(n, 1)", "sigma * torch.randn(n, 1)", "add mu"),
-    ("torch.randn(n, 1)", "torch.randn(1, n)", "one sample per row"),
-    ("torch.randn(n, 1)", "(torch.rand(n, 1) - 0.5) * 12 ** 0.5", "torch.rand is uniform"),
-    ("mu + sigma * torch.randn(n, 1)", "torch.from_numpy(np.random.normal(mu, sigma, (n, 1)))", "float64"),
+@pytest.mark.parametrize("old, new, message, key", [
+    ("sigma * torch.randn(n, 1)", "sigma ** 2 * torch.randn(n, 1)", "the variance", "variance-not-std"),
+    ("mu + sigma * torch.randn(n, 1)", "sigma + mu * torch.randn(n, 1)", "mu and sigma are swapped",
+     "swapped-mu-sigma"),
+    ("mu + sigma * torch.randn(n, 1)", "sigma * torch.randn(n, 1)", "add mu", "mu-not-added"),
+    ("torch.randn(n, 1)", "torch.randn(1, n)", "one sample per row", "row-not-column"),
+    ("torch.randn(n, 1)", "(torch.rand(n, 1) - 0.5) * 12 ** 0.5", "torch.rand is uniform", "uniform-not-normal"),
+    ("mu + sigma * torch.randn(n, 1)", "torch.from_numpy(np.random.normal(mu, sigma, (n, 1)))", "float64",
+     "not-float32"),
 ], ids=["variance", "swapped", "no-mean", "row", "uniform", "float64"])
-def test_sampler_mistakes_are_named(old, new, message):
+def test_sampler_mistakes_are_named(old, new, message, key):
     """Does each classic sampler mistake fail with its own explanation?"""
     source = SAMPLER.replace(old, new)
-    with pytest.raises(GradingFailure, match=message):
+    with pytest.raises(GradingFailure, match=message) as failure:
         toy_1d.check_get_distribution_sampler(notebook(source)["get_distribution_sampler"])
+    assert failure.value.key == f"toy_1d.get_distribution_sampler.{key}"
 
 
 def test_a_sampler_returning_the_same_values_fails():
@@ -58,14 +61,16 @@ def test_a_sampler_returning_the_same_values_fails():
             fixed = mu + sigma * torch.randn(100_000, 1)
             return lambda n: fixed[:n]
     """)
-    with pytest.raises(GradingFailure, match="fresh random numbers on every call"):
+    with pytest.raises(GradingFailure, match="fresh random numbers on every call") as failure:
         toy_1d.check_get_distribution_sampler(ns["get_distribution_sampler"])
+    assert failure.value.key == "toy_1d.get_distribution_sampler.same-draws"
 
 
 def test_a_sampler_that_returns_samples_instead_of_a_function_fails():
     ns = notebook("def get_distribution_sampler(mu, sigma):\n    return mu + sigma * torch.randn(100, 1)\n")
-    with pytest.raises(GradingFailure, match="a function that draws samples"):
+    with pytest.raises(GradingFailure, match="a function that draws samples") as failure:
         toy_1d.check_get_distribution_sampler(ns["get_distribution_sampler"])
+    assert failure.value.key == "toy_1d.get_distribution_sampler.not-a-sampler"
 
 
 def test_the_sampler_stub_is_not_implemented():
@@ -94,8 +99,9 @@ def test_gan_lab_data_helpers_are_allowed_but_not_its_answers():
                 return gaussian_samples(n, mu, sigma)
             return sample
     """):
-        with pytest.raises(GradingFailure, match="gan_lab.data.gaussian_samples"):
+        with pytest.raises(GradingFailure, match="gan_lab.data.gaussian_samples") as failure:
             toy_1d.check_get_distribution_sampler(notebook(source)["get_distribution_sampler"])
+        assert failure.value.key == "toy_1d.get_distribution_sampler.uses-reference-code"
 
 
 # --------------------------------------------------------------------------- I: the noise
@@ -109,16 +115,17 @@ def test_uniform_noise_passes(capfd):
     passes_silently(toy_1d.check_get_generator_input_sampler, notebook(NOISE)["get_generator_input_sampler"], capfd)
 
 
-@pytest.mark.parametrize("new, message", [
-    ("torch.randn(m, n)", "Gaussian noise"),
-    ("torch.rand(m, n) * 2 - 1", "U\\(-1, 1\\) is lab 3's noise"),
-    ("torch.rand(n, m)", "the arguments are \\(rows m, columns n\\)"),
-    ("torch.rand(m, n) ** 2", "uniform on \\[0, 1\\)"),
+@pytest.mark.parametrize("new, message, key", [
+    ("torch.randn(m, n)", "Gaussian noise", "gaussian-noise"),
+    ("torch.rand(m, n) * 2 - 1", "U\\(-1, 1\\) is lab 3's noise", "noise-in-minus-1-1"),
+    ("torch.rand(n, m)", "the arguments are \\(rows m, columns n\\)", "swapped-m-n"),
+    ("torch.rand(m, n) ** 2", "uniform on \\[0, 1\\)", "noise-not-uniform"),
 ], ids=["gaussian", "minus-one-to-one", "transposed", "not-uniform"])
-def test_noise_mistakes_are_named(new, message):
+def test_noise_mistakes_are_named(new, message, key):
     source = NOISE.replace("torch.rand(m, n)", new)
-    with pytest.raises(GradingFailure, match=message):
+    with pytest.raises(GradingFailure, match=message) as failure:
         toy_1d.check_get_generator_input_sampler(notebook(source)["get_generator_input_sampler"])
+    assert failure.value.key == f"toy_1d.get_generator_input_sampler.{key}"
 
 
 # --------------------------------------------------------------------------- G
@@ -155,20 +162,24 @@ def test_correct_generators_pass(source, capfd):
     passes_silently(toy_1d.check_generator, notebook(source)["Generator"], capfd)
 
 
-@pytest.mark.parametrize("old, new, message", [
+@pytest.mark.parametrize("old, new, message, key", [
     ("x = F.elu(self.map1(x))\n        x = torch.sigmoid(self.map2(x))",
-     "x = torch.sigmoid(self.map1(x))\n        x = F.elu(self.map2(x))", "Sigmoid then ELU"),
-    ("return self.map3(x)", "return torch.sigmoid(self.map3(x))", "can never reach the target mean of 4"),
-    ("return self.map3(x)", "return torch.tanh(self.map3(x))", "a Tanh on the output"),
-    ("F.elu(self.map1(x))", "F.relu(self.map1(x))", "after the first Linear layer: expected ELU, found ReLU"),
-    ("torch.sigmoid(self.map2(x))", "F.elu(self.map2(x))", "the discriminator's pattern"),
-    ("nn.Linear(hidden_size, hidden_size)", "nn.Linear(hidden_size, 30)", "the Linear layers: expected"),
+     "x = torch.sigmoid(self.map1(x))\n        x = F.elu(self.map2(x))", "Sigmoid then ELU", "swapped-activations"),
+    ("return self.map3(x)", "return torch.sigmoid(self.map3(x))", "can never reach the target mean of 4",
+     "output-sigmoid"),
+    ("return self.map3(x)", "return torch.tanh(self.map3(x))", "a Tanh on the output", "output-tanh"),
+    ("F.elu(self.map1(x))", "F.relu(self.map1(x))", "after the first Linear layer: expected ELU, found ReLU",
+     "relu-not-elu"),
+    ("torch.sigmoid(self.map2(x))", "F.elu(self.map2(x))", "the discriminator's pattern", "discriminator-pattern"),
+    ("nn.Linear(hidden_size, hidden_size)", "nn.Linear(hidden_size, 30)", "the Linear layers: expected",
+     "layer-widths"),
 ], ids=["swapped", "sigmoid-output", "tanh-output", "relu", "elu-twice", "width"])
-def test_generator_mistakes_are_named(old, new, message):
+def test_generator_mistakes_are_named(old, new, message, key):
     source = FUNCTIONAL_GENERATOR.replace(old, new)
     assert source != FUNCTIONAL_GENERATOR
-    with pytest.raises(GradingFailure, match=message):
+    with pytest.raises(GradingFailure, match=message) as failure:
         toy_1d.check_generator(notebook(source)["Generator"])
+    assert failure.value.key == f"toy_1d.generator.{key}"
 
 
 def test_subclassing_the_reference_generator_is_delegation():
@@ -178,8 +189,9 @@ def test_subclassing_the_reference_generator_is_delegation():
         class Generator(ToyGenerator):
             pass
     """)
-    with pytest.raises(GradingFailure, match="a subclass of gan_lab.models.toy1d.ToyGenerator"):
+    with pytest.raises(GradingFailure, match="a subclass of gan_lab.models.toy1d.ToyGenerator") as failure:
         toy_1d.check_generator(ns["Generator"])
+    assert failure.value.key == "toy_1d.generator.uses-reference-code"
 
 
 def test_the_generator_stub_is_not_implemented():
@@ -226,22 +238,26 @@ def test_correct_discriminators_pass(source, capfd):
     passes_silently(toy_1d.check_discriminator, notebook(source)["Discriminator"], capfd)
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("return torch.sigmoid(self.map3(x))", "return self.map3(x)", "expected Sigmoid, found no activation"),
-    ("x = F.elu(self.map2(x))", "x = torch.sigmoid(self.map2(x))", "the generator's pattern"),
-    ("F.elu", "F.relu", "after the second Linear layer: expected ELU, found ReLU"),
-    ("F.elu", "F.leaky_relu", "after the first Linear layer: expected ELU, found LeakyReLU\\(0.01\\)"),
+@pytest.mark.parametrize("old, new, message, key", [
+    ("return torch.sigmoid(self.map3(x))", "return self.map3(x)", "expected Sigmoid, found no activation",
+     "no-sigmoid"),
+    ("x = F.elu(self.map2(x))", "x = torch.sigmoid(self.map2(x))", "the generator's pattern", "generator-pattern"),
+    ("F.elu", "F.relu", "after the second Linear layer: expected ELU, found ReLU", "relu-not-elu"),
+    ("F.elu", "F.leaky_relu", "after the first Linear layer: expected ELU, found LeakyReLU\\(0.01\\)",
+     "wrong-activation"),
 ], ids=["no-sigmoid", "generator-pattern", "relu", "leaky-0.01"])
-def test_discriminator_mistakes_are_named(old, new, message):
+def test_discriminator_mistakes_are_named(old, new, message, key):
     source = DISCRIMINATOR.replace(old, new)
-    with pytest.raises(GradingFailure, match=message):
+    with pytest.raises(GradingFailure, match=message) as failure:
         toy_1d.check_discriminator(notebook(source)["Discriminator"])
+    assert failure.value.key == f"toy_1d.discriminator.{key}"
 
 
 def test_a_discriminator_from_gan_lab_is_delegation():
     ns = notebook("from gan_lab.models import ToyDiscriminator as Discriminator\n")
-    with pytest.raises(GradingFailure, match="one imported from gan_lab.models.toy1d"):
+    with pytest.raises(GradingFailure, match="one imported from gan_lab.models.toy1d") as failure:
         toy_1d.check_discriminator(ns["Discriminator"])
+    assert failure.value.key == "toy_1d.discriminator.not-in-notebook"
 
 
 # --------------------------------------------------------------------------- data and variances
@@ -266,20 +282,22 @@ def test_correct_decorations_pass(source, capfd):
     passes_silently(toy_1d.check_decorate_with_diffs, notebook(source)["decorate_with_diffs"], capfd)
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("(data - mean) ** exponent", "data ** exponent", "subtract the row's mean first"),
-    ("dim=1)\n", "dim=0)\n", "concatenated along dim 0"),
-    ("data.mean(dim=1, keepdim=True)", "data.mean(dim=0, keepdim=True)", "take it along dim 1"),
-    ("** exponent", "** 2", "use the exponent argument"),
-    ("[data, (data - mean) ** exponent]", "[(data - mean) ** exponent, data]", "the deviations first"),
+@pytest.mark.parametrize("old, new, message, key", [
+    ("(data - mean) ** exponent", "data ** exponent", "subtract the row's mean first", "mean-not-subtracted"),
+    ("dim=1)\n", "dim=0)\n", "concatenated along dim 0", "cat-along-dim-0"),
+    ("data.mean(dim=1, keepdim=True)", "data.mean(dim=0, keepdim=True)", "take it along dim 1", "mean-over-dim-0"),
+    ("** exponent", "** 2", "use the exponent argument", "always-squared"),
+    ("[data, (data - mean) ** exponent]", "[(data - mean) ** exponent, data]", "the deviations first",
+     "deviations-first"),
     ("return torch.cat", "return torch.cat([data, (data - mean) ** exponent], dim=1).detach()\n    torch.cat",
-     "a result cut off from its input"),
+     "a result cut off from its input", "gradients-cut"),
 ], ids=["no-mean", "dim-0", "mean-dim-0", "ignores-exponent", "order", "detached"])
-def test_decoration_mistakes_are_named(old, new, message):
+def test_decoration_mistakes_are_named(old, new, message, key):
     source = DECORATE.replace(old, new)
     assert source != DECORATE
-    with pytest.raises(GradingFailure, match=message):
+    with pytest.raises(GradingFailure, match=message) as failure:
         toy_1d.check_decorate_with_diffs(notebook(source)["decorate_with_diffs"])
+    assert failure.value.key == f"toy_1d.decorate_with_diffs.{key}"
 
 
 def test_decorating_in_place_fails():
@@ -289,8 +307,9 @@ def test_decorating_in_place_fails():
             data -= data.mean(dim=1, keepdim=True)
             return torch.cat([original, data ** exponent], dim=1)
     """)
-    with pytest.raises(GradingFailure, match="modified in place"):
+    with pytest.raises(GradingFailure, match="modified in place") as failure:
         toy_1d.check_decorate_with_diffs(ns["decorate_with_diffs"])
+    assert failure.value.key == "toy_1d.decorate_with_diffs.in-place"
 
 
 def test_calling_the_reference_decoration_is_delegation():
@@ -299,8 +318,9 @@ def test_calling_the_reference_decoration_is_delegation():
         def decorate_with_diffs(data, exponent):
             return toy1d.decorate_with_diffs(data, exponent)
     """)
-    with pytest.raises(GradingFailure, match="a call into gan_lab.models.toy1d"):
+    with pytest.raises(GradingFailure, match="a call into gan_lab.models.toy1d") as failure:
         toy_1d.check_decorate_with_diffs(ns["decorate_with_diffs"])
+    assert failure.value.key == "toy_1d.decorate_with_diffs.uses-reference-code"
 
 
 def test_the_decoration_stub_is_not_implemented():

@@ -279,7 +279,7 @@ def test_bad_features_and_probabilities_are_rejected():
 def test_a_graded_run_reports_no_quality_and_draws_no_sample(monkeypatch):
     """Under autograde (a few training steps) is the quality line a plain "not measured", with
     the generator never run, while an ordinary run still scores its samples?"""
-    from gan_lab.metrics.report import NOT_MEASURED, report_image_quality, report_toy_quality
+    from gan_lab.metrics.report import not_measured, report_image_quality, report_toy_quality
 
     class Counting(torch.nn.Module):
         calls = 0
@@ -292,8 +292,8 @@ def test_a_graded_run_reports_no_quality_and_draws_no_sample(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert report_image_quality(Counting(), lambda n: torch.randn(n, 4), show=shown.append) == {}
     assert report_toy_quality(np.random.default_rng(0).normal(4, 1.25, 1000), show=shown.append) == {}
-    assert shown == [NOT_MEASURED, NOT_MEASURED] and Counting.calls == 0
-    assert NOT_MEASURED.startswith("Sample quality: not measured in a graded run")
+    assert shown == [not_measured(), not_measured()] and Counting.calls == 0
+    assert not_measured().startswith("Sample quality: not measured in a graded run")
     with pytest.raises(ValueError, match="at least 1,000"):  # bad input is still named
         report_image_quality(Counting(), lambda n: torch.randn(n, 4), n=10, show=shown.append)
     monkeypatch.delenv("NBGRADER_EXECUTION")

@@ -1,5 +1,6 @@
 """Student wheels: one per lab, without gan_lab/grading/ or the code that answers its TODOs."""
 import ast
+import io
 import json
 import shutil
 import subprocess
@@ -292,6 +293,12 @@ def test_the_dcgan_student_wheel_installs_alone_and_runs_the_dcgan_release(tmp_p
     with zipfile.ZipFile(wheel) as archive:
         files = archive.namelist()
         assert not [f for f in files if "grading" in f or f.startswith("gan_lab/course/") or f.endswith(".pyc")]
+        # The Chinese catalog keeps what students see, not what only the hidden checks say.
+        from babel.messages.mofile import read_mo
+
+        chinese = read_mo(io.BytesIO(archive.read("gan_lab/locale/zh_CN/LC_MESSAGES/gan_lab.mo")))
+        assert chinese.get("Generator: shape and range look right.") is not None  # a visible check
+        assert chinese.get("after the first Linear layer") is None  # only gan_lab/grading says it
         trees = [ast.parse(archive.read(f)) for f in files if f.endswith(".py")]
         text = "\n".join(archive.read(f).decode() for f in files if f.endswith(".py"))
     assert only_stubbed & set().union(*(_statements(t) for t in trees)) == set()

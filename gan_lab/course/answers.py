@@ -15,7 +15,7 @@ from gan_lab.errors import UsageError
 
 # Parts of gan_lab a student may use; anything else in gan_lab answers a TODO.
 ALLOWED_HELPERS = ("gan_lab.data", "gan_lab.device", "gan_lab.tracking", "gan_lab.plotting",
-                   "gan_lab.budget", "gan_lab.imaging", "gan_lab.mnist", "gan_lab.minimax")
+                   "gan_lab.budget", "gan_lab.imaging", "gan_lab.mnist", "gan_lab.minimax", "gan_lab.i18n")
 LAB_ORDER = ("mlp_gan", "dcgan", "gan_losses", "toy_1d")  # the course order: lab 1 first
 
 

@@ -46,6 +46,7 @@ class Override:
     score: float
     reason: str
     kind: str = "GradingRecheckError"  # how the feedback page names it
+    key: str | None = None  # the mistake the re-check's failed check named, if it named one
 
 
 HELD = "HeldForReview"
@@ -138,7 +139,7 @@ def recheck_overrides(notebook, graded_path: Path, cell_scores: dict[str, float]
             overrides.append(Override(grade_id, 0.0, f"{score:g} point(s) in the notebook, but the "
                                       "genuine check, re-run outside the notebook on your definitions, "
                                       f"failed: {verdict['message']}; the notebook's result cannot be "
-                                      "trusted, so this test earns 0"))
+                                      "trusted, so this test earns 0", key=verdict.get("key")))
         elif verdict["points"] is not None and verdict["points"] < score - 1e-9:
             overrides.append(Override(grade_id, float(verdict["points"]),
                                       f"the notebook reported {score:g} point(s) but the genuine check, "
@@ -151,7 +152,9 @@ def _load_ledger(course_dir: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-_LAB_SECTIONS = ("holds", "released", "graded")  # ledger[section][lab]; ledger[lab]: zeroed cells
+# ledger[section][lab]; ledger[lab]: zeroed cells. "summary": per student, the last grading's
+# seconds, problem and overrides, for the class report (gan_lab.course.report).
+_LAB_SECTIONS = ("holds", "released", "graded", "summary")
 
 
 def _save_ledger(course_dir: Path, lab: str, ledger: dict) -> None:
@@ -271,6 +274,9 @@ def release_hold(course_dir: Path, lab: str, student: str, *, env: Optional[dict
     _write_graded(graded, notebook)
     del ledger["holds"][lab][student]
     ledger.setdefault("released", {}).setdefault(lab, {})[student] = _digest(_submitted(course_dir, lab, student))
+    summary = ledger.setdefault("summary", {}).setdefault(lab, {}).get(student)
+    if summary is not None:
+        summary["overrides"] = [dataclasses.asdict(o) for o in beneath]
     _save_ledger(course_dir, lab, ledger)
     nbgrader(course_dir, "generate_feedback", lab, "--student", student, "--force", env=env, strict=False)
     earned, available = autograded_points(scores(course_dir, lab, student))
@@ -443,6 +449,7 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
     holds = ledger.setdefault("holds", {}).setdefault(lab, {})
     released = ledger.setdefault("released", {}).setdefault(lab, {})
     graded_keys = ledger.setdefault("graded", {}).setdefault(lab, {})
+    summary = ledger.setdefault("summary", {}).setdefault(lab, {})
     results = []
     for student in names:
         findings = tuple(dict.fromkeys(f.kind for f in audit.get(student, [])))
@@ -477,6 +484,9 @@ def autograde(course_dir: Path, lab: str, *, jobs: int = 1, students: Optional[S
         results.append(Graded(student, earned, available, seconds[student], tuple(overrides),
                               findings, problems.get(student, ""), recheck_seconds,
                               holds.get(student, {}).get("reason", "")))
+        summary[student] = {"seconds": round(seconds[student], 2), "recheck_seconds": round(recheck_seconds, 2),
+                            "problem": problems.get(student, ""), "findings": list(findings),
+                            "overrides": [dataclasses.asdict(o) for o in overrides]}
     _save_ledger(course_dir, lab, ledger)
     if feedback and todo:  # one student's page alone when one was graded: the others did not change
         only = ["--student", todo[0]] if len(todo) == 1 else []

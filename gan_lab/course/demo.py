@@ -1,8 +1,9 @@
 """``gan-lab course-demo``: the instructor's job end to end on sample submissions.
 
-Every lab is released, handed in by four sample students (the instructor's solutions, the
-untouched release, and two students who each left one TODO unfinished), graded by
-``gan-lab autograde``'s pipeline, and given feedback; ``make demo`` prints the score table.
+Every lab is released, handed in by five sample students (the instructor's solutions, the
+untouched release, two students who each left one TODO unfinished, and one who made two of the
+lab's typical mistakes), graded by ``gan-lab autograde``'s pipeline, and given feedback;
+``make demo`` prints the score table and writes the class report (``gan-lab report``).
 """
 from __future__ import annotations
 
@@ -12,7 +13,18 @@ from pathlib import Path
 from gan_lab.course.gradebook import autograded_points, scores
 from gan_lab.course.nbgrader_run import REPO, CourseError, labs, nbgrader, solution_submission
 
-SAMPLE_STUDENTS = ("ada", "ben")
+SAMPLE_STUDENTS = ("ada", "ben", "cal")
+# cal's two typical mistakes per lab: (TODO cell, text in the solution, what cal wrote instead).
+TYPICAL_MISTAKES = {
+    "mlp_gan": [("training-steps", "fake_images = G(noise).detach()", "fake_images = G(noise)"),
+                ("discriminator", "nn.LeakyReLU(0.1)", "nn.LeakyReLU(0.2)")],
+    "dcgan": [("discriminator-block", "nn.LeakyReLU(0.2, inplace=True)", "nn.LeakyReLU(inplace=True)"),
+              ("batchnorm-reading", "bn_momentum = 0.1", "bn_momentum = 0.8")],
+    "gan_losses": [("sample_noise", "return 2 * torch.rand(batch_size, dim) - 1", "return torch.rand(batch_size, dim)"),
+                   ("discriminator_loss", "loss = real_loss + fake_loss", "loss = (real_loss + fake_loss) / 2")],
+    "toy_1d": [("get-distribution-sampler", "mu + sigma * torch.randn(n, 1)", "mu + sigma ** 2 * torch.randn(n, 1)"),
+               ("decorate-with-diffs", "diffs = (data - mean) ** exponent", "diffs = data ** exponent")],
+}
 
 
 def _code_solution_cells(notebook) -> list[int]:
@@ -32,6 +44,19 @@ def sample_submission(solved, release, unfinished: int):
     grade_id = notebook.cells[index].metadata["nbgrader"]["grade_id"]
     stub = next(c for c in release.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     notebook.cells[index].source = stub.source
+    return notebook
+
+
+def mistaken_submission(solved, lab: str):
+    """The solutions with the lab's ``TYPICAL_MISTAKES`` made."""
+    import nbformat
+
+    notebook = nbformat.reads(nbformat.writes(solved), as_version=4)
+    for grade_id, right, wrong in TYPICAL_MISTAKES[lab]:
+        cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        if right not in cell.source:
+            raise CourseError(f"{lab}: the demo's mistake {right!r} is no longer in cell {grade_id}")
+        cell.source = cell.source.replace(right, wrong)
     return notebook
 
 
@@ -75,7 +100,8 @@ def course_demo(course_dir: Path, *, kernel_env: dict[str, str] | None = None,
         solved = nbformat.read(solved_path, as_version=4)
         submissions = {"instructor": solved, "untouched": release,
                        SAMPLE_STUDENTS[0]: sample_submission(solved, release, -1),
-                       SAMPLE_STUDENTS[1]: sample_submission(solved, release, 0)}
+                       SAMPLE_STUDENTS[1]: sample_submission(solved, release, 0),
+                       SAMPLE_STUDENTS[2]: mistaken_submission(solved, lab)}
         for student, notebook in submissions.items():
             target = course_dir / "submitted" / student / lab / f"{lab}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)

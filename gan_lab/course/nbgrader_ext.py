@@ -31,6 +31,8 @@ from traitlets import Bool
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 
+from gan_lab.grading.mistakes import MIME as MISTAKES_MIME
+
 
 def _error(ename: str, text: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=text, traceback=[f"{ename}: {text}"])
@@ -105,7 +107,10 @@ class HideHiddenTests(ClearHiddenTests):
         if cell.cell_type != "code" or self.begin_test_delimeter not in cell.source:
             return cell, resources
         cell, resources = super().preprocess_cell(cell, resources, index)
-        for output in cell.get("outputs", []):
+        # The checks' record of named mistakes is for the class report, not the student.
+        cell.outputs = [output for output in cell.get("outputs", [])
+                        if MISTAKES_MIME not in output.get("data", {})]
+        for output in cell.outputs:
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources

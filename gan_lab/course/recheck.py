@@ -21,7 +21,7 @@ which, in this order:
    it recorded changed while the check ran (student functions run inside checks).
 
 It writes one JSON line to the pipe ``FD``: ``{grade_id: {"passed": bool, "points": float |
-None, "message": str}}``, and nothing else; a report that is not exactly that line (student
+None, "message": str, "key": str | None}}`` (``key``: the mistake a failed check named), and nothing else; a report that is not exactly that line (student
 code wrote to the pipe, or the process ended before the report) fails every cell.
 ``autograde`` keeps a test cell's points only when nbgrader and this re-check agree.
 
@@ -130,10 +130,10 @@ def _cells(notebook: dict) -> tuple[list[str], dict[str, str]]:
     return definitions, tests
 
 
-def _verdict(passed: bool, points: Any = None, message: str = "") -> dict:
+def _verdict(passed: bool, points: Any = None, message: str = "", key: str | None = None) -> dict:
     if not isinstance(points, (int, float)) or isinstance(points, bool):
         points = None
-    return {"passed": passed, "points": points, "message": message}
+    return {"passed": passed, "points": points, "message": message, "key": key}
 
 
 def recheck(notebook: dict, grade_ids: list[str]) -> dict[str, dict]:
@@ -165,7 +165,8 @@ def recheck(notebook: dict, grade_ids: list[str]) -> dict[str, dict]:
             exec(compile(body, f"<{grade_id}>", "exec"), namespace)
             points = eval(compile(last, f"<{grade_id}>", "eval"), namespace)
         except Exception as exc:
-            results[grade_id] = _verdict(False, message=f"{type(exc).__name__}: {exc}")
+            results[grade_id] = _verdict(False, message=f"{type(exc).__name__}: {exc}",
+                                         key=getattr(exc, "key", None))
             continue
         changed = seal.tampering()
         if changed:
@@ -213,7 +214,8 @@ def parse_report(text: str, grade_ids: list[str]) -> dict[str, dict] | None:
         return None
     for verdict in results.values():
         if not isinstance(verdict, dict) or not isinstance(verdict.get("passed"), bool) \
-                or not isinstance(verdict.get("message", ""), str):
+                or not isinstance(verdict.get("message", ""), str) \
+                or not isinstance(verdict.get("key") or "", str):
             return None
     return results
 

@@ -39,7 +39,7 @@ _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/grou
 # Variables the kernel inherits; everything else in the grader's environment stays outside.
 _PASSED_ENV = ("LANG", "LC_ALL", "TZ", AUTOGRADE_ENV, "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "GAN_LAB_OFFLINE", "GAN_LAB_SMOKE", "GAN_LAB_MNIST_DIR", "PYTHONHASHSEED",
-               "MPLBACKEND")
+               "MPLBACKEND", "GAN_LAB_LANGUAGE")  # the course's language: feedback speaks it
 
 
 class SandboxError(UsageError):

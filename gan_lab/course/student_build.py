@@ -250,6 +250,29 @@ def _copy_source(root: Path, copy: Path) -> None:
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
     for folder in INSTRUCTOR_ONLY:
         shutil.rmtree(copy / folder)
+    _student_catalogs(copy)
+
+
+def _student_catalogs(copy: Path) -> None:
+    """The message catalogs without what only the left-out folders say (the hidden checks'
+    failures, the course's commands): a student's environment never shows those messages, and
+    they would tell in advance what the hidden checks look for. A message that the kept code
+    or a released notebook also says stays."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po, write_po
+
+    left_out = tuple(f"{folder}/" for folder in INSTRUCTOR_ONLY)
+    for po in sorted((copy / "gan_lab" / "locale").glob("*/LC_MESSAGES/gan_lab.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in list(catalog):
+            if message.id and message.locations and all(path.startswith(left_out)
+                                                        for path, _line in message.locations):
+                catalog.delete(message.id, context=message.context)
+        with po.open("wb") as handle:
+            write_po(handle, catalog)
+        with po.with_suffix(".mo").open("wb") as handle:
+            write_mo(handle, catalog)
 
 
 def _pip_wheel(source: Path, out_dir: Path) -> Path:

@@ -20,7 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_lab.grading import mistakes
 from gan_lab.grading.core import GradingFailure, call_student, fail
+from gan_lab.i18n import _
 
 Tensor = torch.Tensor
 RTOL, ATOL = 1e-4, 1e-5  # float32 student code against float64 candidates
@@ -36,14 +38,17 @@ class Activation:
     first: Optional["Activation"] = None
 
     def __str__(self) -> str:
+        """The function as a student reads it, in the course's language (``gan_lab.i18n``)."""
         own = self.name
         if self.name == "identity":
-            own = "no activation"
+            # Translators: what sits where a network applies no function between two layers.
+            own = _("no activation")
         elif self.name == "LeakyReLU":
             own = f"LeakyReLU({_short(self.parameter)})"
         elif self.name == "ELU" and not _same_number(self.parameter, 1.0):
             own = f"ELU(alpha={_short(self.parameter)})"
-        return own if self.first is None else f"{self.first}, then {own}"
+        # Translators: two functions applied one after the other, e.g. "Sigmoid, then Tanh".
+        return own if self.first is None else _("{first}, then {then}").format(first=self.first, then=own)
 
     def __call__(self, x: Tensor) -> Tensor:
         if self.first is not None:
@@ -101,8 +106,19 @@ _FIXED = [IDENTITY, RELU, SIGMOID, TANH, ELU] + [Activation(name) for name in
                                                  "ReLU6", "Softsign", "LogSigmoid")]
 # Two functions in a row ("Sigmoid, then Tanh"), when no single one fits.
 _IN_A_ROW = [RELU, leaky_relu(0.01), leaky_relu(0.1), leaky_relu(0.2), ELU, SIGMOID, TANH]
-UNKNOWN = ("a function that is none of ReLU, LeakyReLU, ELU, Sigmoid, Tanh or no activation, "
-           "nor two of them in a row")
+
+
+def unknown() -> str:
+    """What the failure says of a function that none of the candidates reproduces."""
+    return _("a function that is none of ReLU, LeakyReLU, ELU, Sigmoid, Tanh or no activation, "
+             "nor two of them in a row")
+
+
+def __getattr__(name: str):
+    """``UNKNOWN``: ``unknown()``, read in the course's language whenever it is asked for."""
+    if name == "UNKNOWN":
+        return unknown()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _fits(pre: Tensor, post: Tensor, activation: Activation) -> bool:
@@ -188,7 +204,8 @@ def record_layers(what: str, model: nn.Module, layers: Sequence[nn.Module], x: T
         for handle in handles:
             handle.remove()
     if not isinstance(output, torch.Tensor):
-        fail(f"{what} return value", "a tensor", type(output).__name__)
+        # Translators: {what} is the student's call, as code.
+        fail(_("{what} return value").format(what=what), _("a tensor"), type(output).__name__)
     return output.detach(), calls
 
 
@@ -196,46 +213,72 @@ def trace_linears(what: str, model: nn.Module, layers: Sequence[nn.Linear], x: T
     """Run ``model(x)`` once with forward hooks on ``layers`` (in the order the network is meant
     to use them); fails, naming the layer, when one is unused, used twice or used out of order."""
     output, calls = record_layers(what, model, layers, x)
-    order = [index for index, _, _ in calls]
+    order = [index for index, _inputs, _output in calls]
     for index, layer in enumerate(layers):
         uses = order.count(index)
         if uses != 1:
-            found = "it never runs" if uses == 0 else f"it runs {uses} times in one forward pass"
-            fail(f"{what}: the Linear layer {_width(layer)}", "used once in forward", found)
+            found = _("it never runs") if uses == 0 else _("it runs {count} times in one forward pass").format(
+                count=uses)
+            # Translators: {what} is the student's call, as code; {layer} the layer's widths, e.g. 8->8.
+            fail(_("{what}: the Linear layer {layer}").format(what=what, layer=_width(layer)),
+                 _("used once in forward"), found, mistake="linear-unused" if uses == 0 else "linear-reused")
     if order != sorted(order):
-        fail(f"{what}: the order of the Linear layers", ", ".join(_width(m) for m in layers),
-             ", ".join(_width(layers[i]) for i in order))
+        fail(_("{what}: the order of the Linear layers").format(what=what), ", ".join(_width(m) for m in layers),
+             ", ".join(_width(layers[i]) for i in order), mistake="linear-order")
     by_layer = {index: (inputs, out) for index, inputs, out in calls}
     return Trace(x.detach(), output, list(layers), [by_layer[i] for i in range(len(layers))])
 
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+def _after(position: int) -> str:
+    """After the k-th Linear layer, as one whole phrase per k (an ordinal is not a word to glue in)."""
+    named = (_("after the first Linear layer"), _("after the second Linear layer"), _("after the third Linear layer"),
+             _("after the fourth Linear layer"), _("after the fifth Linear layer"), _("after the sixth Linear layer"))
+    if position <= len(named):
+        return named[position - 1]
+    # Translators: {position} is a number of 7 or more: "after the 7th Linear layer".
+    return _("after the {position}th Linear layer").format(position=position)
 
 
 def place(position: int, layer_count: int) -> str:
     """Where activation ``position`` sits: 0 is before the first Linear layer, k after the k-th."""
     if position == 0:
-        return "before the first Linear layer"
-    ordinal = _ORDINALS[position - 1] if position <= len(_ORDINALS) else f"{position}th"
-    return f"after the {ordinal} Linear layer" + (" (the output)" if position == layer_count else "")
+        return _("before the first Linear layer")
+    after = _after(position)
+    # Translators: {place} is where in the network, e.g. "after the third Linear layer".
+    return _("{place} (the output)").format(place=after) if position == layer_count else after
 
 
-Hints = Sequence[tuple[Mapping[int, Activation], str]]
+# (places -> what was found there, the sentence to add, the mistake's slug in mistakes.MISTAKES)
+Hints = Sequence[tuple[Mapping[int, Activation], str, str]]
 
 
 def explain(what: str, trace: Trace, expected: Sequence[Activation], spec: str, difference: float,
             hints: Hints = ()) -> None:
     """Fail, naming every place where the network's activation differs from ``expected`` (one
     entry per place of ``Trace.gaps``); ``hints`` add a sentence when the activations found
-    match a known mistake (a mapping of places to what was found there). When every activation
-    is as expected yet the output differs, the failure says so with ``spec``."""
+    match a known mistake (a mapping of places to what was found there), and name it by its
+    slug; a mismatch that matches no hint is ``wrong-activation``. When every activation is as
+    expected yet the output differs, the failure says so with ``spec`` (``other-difference``)."""
     found = trace.activations()
-    wrong = [f"{place(i, len(trace.layers))}: expected {want}, found {got if got is not None else UNKNOWN}"
+    # Translators: {place} is where in the network, e.g. "after the second Linear layer";
+    # {expected} and {found} are functions, e.g. "ReLU", "LeakyReLU(0.01)", "no activation".
+    wrong = [_("{place}: expected {expected}, found {found}").format(
+                 place=place(i, len(trace.layers)), expected=want, found=got if got is not None else unknown())
              for i, (want, got) in enumerate(zip(expected, found)) if not want.matches(got)]
     if not wrong:
-        raise GradingFailure(f"{what}: expected {spec}, found different outputs (max difference "
-                             f"{difference:.3g}) although each activation is the expected one: is "
-                             "something else in forward (a scale, a dropout, a normalisation)?")
-    hint = next((text for pattern, text in hints
-                 if all(activation.matches(found[i]) for i, activation in pattern.items())), "")
-    raise GradingFailure(f"{what}: " + "; ".join(wrong) + (f": {hint}" if hint else ""))
+        # Translators: {what} is the student's network, as code; {spec} its expected layers,
+        # e.g. "Linear -> ReLU -> Linear -> Tanh".
+        raise GradingFailure(_("{what}: expected {spec}, found different outputs (max difference "
+                               "{difference:.3g}) although each activation is the expected one: is "
+                               "something else in forward (a scale, a dropout, a normalisation)?").format(
+                                   what=what, spec=spec, difference=difference),
+                             key=mistakes.key_of("other-difference"))
+    hint, mistake = next(((text, slug) for pattern, text, slug in hints
+                          if all(activation.matches(found[i]) for i, activation in pattern.items())),
+                         ("", "wrong-activation"))
+    problems = "; ".join(wrong)
+    # Translators: {what} is the student's network, as code; {problems} one or more
+    # "PLACE: expected X, found Y", and {hint} a sentence on the likely mistake.
+    message = (_("{what}: {problems}: {hint}").format(what=what, problems=problems, hint=hint) if hint
+               else _("{what}: {problems}").format(what=what, problems=problems))
+    raise GradingFailure(message, key=mistakes.key_of(mistake))

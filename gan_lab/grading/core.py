@@ -21,20 +21,41 @@ from torch import nn
 
 from gan_lab import graded_warnings
 from gan_lab.course.answers import ALLOWED_HELPERS, answer_names
-from gan_lab.grading import seal
+from gan_lab.grading import mistakes, seal
+from gan_lab.i18n import _
 
 
 class GradingFailure(AssertionError):
-    """A check failed; the message is written for the student."""
+    """A check failed; the message is written for the student.
+
+    ``key`` names the mistake for the class report (``gan_lab.grading.mistakes``), or is None
+    when the check has no name for it; ``cause`` is the type of the student code's own
+    exception when that is what failed (``call_student``).
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, cause: str | None = None):
+        super().__init__(message)
+        self.key, self.cause = key, cause
 
 
-def fail(what: str, expected: Any, found: Any) -> None:
-    raise GradingFailure(f"{what}: expected {expected}, found {found}")
+def fail(what: str, expected: Any, found: Any, *, mistake: str | None = None) -> None:
+    """Raise a failure; ``mistake``, the last part of a key in ``mistakes.MISTAKES``, names it."""
+    # Translators: the frame of every failed check. {what} names what was checked (a call, a
+    # layer, a value); {expected} and {found} are descriptions or values (code, shapes, numbers).
+    raise GradingFailure(_("{what}: expected {expected}, found {found}").format(what=what, expected=expected,
+                                                                                found=found),
+                         key=mistakes.key_of(mistake))
 
 
-def expect(condition: bool, what: str, expected: Any, found: Any) -> None:
+def expect(condition: bool, what: str, expected: Any, found: Any, *, mistake: str | None = None) -> None:
     if not condition:
-        fail(what, expected, found)
+        fail(what, expected, found, mistake=mistake)
+
+
+def note(mistake: str) -> str:
+    """Record a named mistake that costs part of a check's points (no failure is raised);
+    returns its key."""
+    return mistakes.record(mistake)
 
 
 @contextlib.contextmanager
@@ -56,11 +77,17 @@ def call_student(what: str, fn: Callable, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
-        raise GradingFailure(f"{what} is not implemented yet (it raises NotImplementedError)") from None
+        # Translators: {what} is the student's function or call, as code.
+        raise GradingFailure(_("{what} is not implemented yet (it raises NotImplementedError)").format(what=what),
+                             cause="NotImplementedError") from None
     except GradingFailure:
         raise
     except Exception as exc:  # any error in student code costs the points, with its reason
-        raise GradingFailure(f"{what} raised {type(exc).__name__}: {exc}") from None
+        # Translators: {what} is the student's call, as code; {error} the exception's type
+        # (e.g. RuntimeError) and {message} its message, in English, as Python wrote it.
+        raise GradingFailure(_("{what} raised {error}: {message}").format(what=what, error=type(exc).__name__,
+                                                                        message=exc),
+                             cause=type(exc).__name__) from None
 
 
 def check(fn: Callable) -> Callable:
@@ -75,11 +102,20 @@ def check(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         changed = seal.tampering()
         if changed:
-            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-            raise GradingFailure(f"the grading code in this kernel was changed ({shown}); no check "
-                                 "can be trusted after that, so this test earns 0")
-        with torch.random.fork_rng(devices=[]), quiet():
-            return fn(*args, **kwargs)
+            shown = ", ".join(changed[:5])
+            if len(changed) > 5:
+                # Translators: {names} is a list of Python names; {count} how many more were changed.
+                shown = _("{names} and {count} more").format(names=shown, count=len(changed) - 5)
+            # Translators: {names} lists the Python names that were replaced in the kernel.
+            raise GradingFailure(_("the grading code in this kernel was changed ({names}); no check can be "
+                                   "trusted after that, so this test earns 0").format(names=shown),
+                                 key="grading.kernel.tampered")
+        with mistakes.checking(fn) as record, torch.random.fork_rng(devices=[]), quiet():
+            try:
+                return fn(*args, **kwargs)
+            except GradingFailure as failure:
+                record.failed(failure)
+                raise
 
     return wrapper
 
@@ -127,28 +163,37 @@ def require_student_code(obj: Any, name: str) -> None:
     calls it earns nothing for that TODO.
     """
     if obj is None:
-        raise GradingFailure(f"{name} is not defined (run the cell that defines it)")
+        # Translators: {name} is the name of the student's function or class, as code.
+        raise GradingFailure(_("{name} is not defined (run the cell that defines it)").format(name=name),
+                             key=mistakes.key_of("not-defined"))
     target = obj if inspect.isclass(obj) or inspect.isfunction(obj) else type(obj)
     module = getattr(target, "__module__", "")
     if module != "__main__":
-        fail(f"{name} must be written in this notebook", "a definition in the notebook",
-             f"one imported from {module}")
+        # Translators: {name} is the student's function or class; {module} a Python module.
+        fail(_("{name} must be written in this notebook").format(name=name), _("a definition in the notebook"),
+             _("one imported from {module}").format(module=module), mistake="not-in-notebook")
     if inspect.isclass(target):
         for klass in target.__mro__[1:]:
             origin = _gan_lab_origin(klass)
             if origin:
-                fail(f"{name} must be your own code", "a class built from torch.nn layers",
-                     f"a subclass of {origin}.{klass.__name__}")
+                # Translators: {name} is the student's class; {cls} a class of the course's package.
+                fail(_("{name} must be your own code").format(name=name), _("a class built from torch.nn layers"),
+                     _("a subclass of {cls}").format(cls=f"{origin}.{klass.__name__}"), mistake="uses-reference-code")
     for function in _functions_of(target):
         for answer in _imported_answers(_code_names(function.__code__)):
-            fail(f"{name} must be your own code", "torch and torch.nn only", f"an import of {answer}")
+            fail(_("{name} must be your own code").format(name=name), _("torch and torch.nn only"),
+                 # Translators: {answer} is a function of the course's package, as code.
+                 _("an import of {answer}").format(answer=answer), mistake="uses-reference-code")
         for global_name in _code_names(function.__code__):
             if global_name not in function.__globals__:
                 continue
             origin = _gan_lab_origin(function.__globals__[global_name])
             if origin:
-                fail(f"{name} must be your own code", "torch and torch.nn only",
-                     f"a call into {origin} (via {global_name!r})")
+                fail(_("{name} must be your own code").format(name=name), _("torch and torch.nn only"),
+                     # Translators: {origin} is a module of the course's package; {variable} the quoted
+                     # Python name the student's code used to reach it.
+                     _("a call into {origin} (via {variable})").format(origin=origin, variable=repr(global_name)),
+                     mistake="uses-reference-code")
 
 
 # --------------------------------------------------------------------------- training-step helpers
@@ -182,7 +227,7 @@ def build(what: str, factory: Callable, *args) -> nn.Module:
     """Instantiate a student model, failing with a reason when it cannot be built."""
     model = call_student(what, factory, *args)
     if not isinstance(model, nn.Module):
-        fail(what, "an nn.Module", type(model).__name__)
+        fail(what, _("an nn.Module"), type(model).__name__)
     return model
 
 
@@ -192,7 +237,7 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
 
 
 def describe_linears(layers: list[nn.Linear]) -> str:
-    return ", ".join(f"{m.in_features}->{m.out_features}" for m in layers) or "no Linear layers"
+    return ", ".join(f"{m.in_features}->{m.out_features}" for m in layers) or _("no Linear layers")
 
 
 def linears_with_widths(model: nn.Module, what: str, widths: list[tuple[int, int]]) -> list[nn.Linear]:
@@ -206,7 +251,8 @@ def linears_with_widths(model: nn.Module, what: str, widths: list[tuple[int, int
         by_shape = {(m.in_features, m.out_features): m for m in layers}
         if len(by_shape) == len(widths) and all(w in by_shape for w in widths):
             return [by_shape[w] for w in widths]
-    fail(f"{what}: the Linear layers", expected, describe_linears(layers))
+    # Translators: {what} is the student's model as it was built, e.g. Generator(100, 256, 784).
+    fail(_("{what}: the Linear layers").format(what=what), expected, describe_linears(layers), mistake="layer-widths")
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from gan_lab.grading import mistakes
 from gan_lab.grading.core import (
     GradingFailure,
     call_student,
@@ -25,10 +26,12 @@ from gan_lab.grading.core import (
     fail,
     fill_gradients,
     max_difference,
+    note,
     require_student_code,
     sgd_step_on_copy,
     weights_match,
 )
+from gan_lab.i18n import _
 
 Tensor = torch.Tensor
 
@@ -56,12 +59,22 @@ def _stats(t: Tensor) -> tuple[float, float]:
     return t.mean().item(), t.std().item()
 
 
-def _spread_hint(std: float) -> str:
+def _spread_hint(std: float, otherwise: str) -> tuple[str, str]:
+    """The sentence that explains a wrong spread ``std``, and the mistake's slug (``otherwise``
+    when no known mistake gives it)."""
     if abs(std - math.sqrt(INIT_STD)) < 0.01:
-        return ": did you pass the variance 0.02 where init.normal_ takes the standard deviation?"
+        return _("did you pass the variance 0.02 where init.normal_ takes the standard deviation?"), "variance-not-std"
     if abs(std - 10 * INIT_STD) < 0.01:
-        return ": 0.2 is ten times the paper's spread (0.02)"
-    return ""
+        return _("0.2 is ten times the paper's spread (0.02)"), "spread-ten-times"
+    return "", otherwise
+
+
+def _spread(mean: float, std: float, hint: str) -> str:
+    """What was drawn, with the sentence of ``_spread_hint`` when there is one."""
+    if hint:
+        # Translators: {hint} is a sentence on the likely mistake.
+        return _("mean {mean:.4f} and standard deviation {std:.4f}: {hint}").format(mean=mean, std=std, hint=hint)
+    return _("mean {mean:.4f} and standard deviation {std:.4f}").format(mean=mean, std=std)
 
 
 def _unchanged(t: Tensor) -> bool:
@@ -82,31 +95,34 @@ def check_weights_init_normal(weights_init_normal) -> None:
     batch_norm, conv = probe[1], probe[2]
 
     if _unchanged(conv.weight):
-        fail("Conv2d weights", "N(0, 0.02) draws", "the weights left as they were: does your test "
-             "recognise nn.Conv2d (isinstance(m, nn.Conv2d))?")
+        fail(_("Conv2d weights"), _("N(0, 0.02) draws"), _("the weights left as they were: does your test "
+             "recognise nn.Conv2d (isinstance(m, nn.Conv2d))?"), mistake="conv-not-initialized")
     mean, std = _stats(conv.weight)
     if abs(mean) > 0.002 or abs(std - INIT_STD) > 0.001:
-        fail("Conv2d weights", "mean 0 and standard deviation 0.02",
-             f"mean {mean:.4f} and standard deviation {std:.4f}{_spread_hint(std)}")
+        hint, mistake = _spread_hint(std, "conv-init-distribution")
+        fail(_("Conv2d weights"), _("mean 0 and standard deviation 0.02"), _spread(mean, std, hint), mistake=mistake)
 
     if _unchanged(batch_norm.weight):
-        fail("BatchNorm2d weights", "N(1, 0.02) draws", "the weights left as they were: does your "
-             "test recognise nn.BatchNorm2d?")
+        fail(_("BatchNorm2d weights"), _("N(1, 0.02) draws"), _("the weights left as they were: does your "
+             "test recognise nn.BatchNorm2d?"), mistake="bn-not-initialized")
     mean, std = _stats(batch_norm.weight)
     if abs(mean) < 0.05 and abs(std - INIT_STD) < 0.005:
-        fail("BatchNorm2d weights", "mean 1 and standard deviation 0.02",
-             f"mean {mean:.4f}: centred at 0 like the conv weights. The BatchNorm weight (gamma) "
-             "scales each normalised channel, so it starts near 1, with the same small spread")
+        fail(_("BatchNorm2d weights"), _("mean 1 and standard deviation 0.02"),
+             _("mean {mean:.4f}: centred at 0 like the conv weights. The BatchNorm weight (gamma) "
+               "scales each normalised channel, so it starts near 1, with the same small spread").format(mean=mean),
+             mistake="bn-weight-centred-at-0")
     if abs(mean - 1.0) > 0.003 or abs(std - INIT_STD) > 0.002:
-        fail("BatchNorm2d weights", "mean 1 and standard deviation 0.02",
-             f"mean {mean:.4f} and standard deviation {std:.4f}{_spread_hint(std)}")
+        hint, mistake = _spread_hint(std, "bn-init-distribution")
+        fail(_("BatchNorm2d weights"), _("mean 1 and standard deviation 0.02"), _spread(mean, std, hint),
+             mistake=mistake)
 
     bias = batch_norm.bias.detach()
     if _unchanged(bias):
-        fail("BatchNorm2d biases", "all 0 (the shift beta starts at 0)", "the biases left as they were")
+        fail(_("BatchNorm2d biases"), _("all 0 (the shift beta starts at 0)"), _("the biases left as they were"),
+             mistake="bn-bias-not-initialized")
     if bias.abs().max().item() != 0.0:
-        fail("BatchNorm2d biases", "all 0 (the shift beta starts at 0)",
-             f"values up to {bias.abs().max().item():.4f} in size")
+        fail(_("BatchNorm2d biases"), _("all 0 (the shift beta starts at 0)"),
+             _("values up to {value:.4f} in size").format(value=bias.abs().max().item()), mistake="bn-bias-not-zero")
 
 
 # --------------------------------------------------------------------------- discriminator_block
@@ -116,19 +132,22 @@ _POOLING = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool
 def _leaves(result: Any, what: str) -> list[nn.Module]:
     """The layers returned, flattened through any containers."""
     if isinstance(result, nn.Module) and not isinstance(result, (nn.Sequential, nn.ModuleList)):
-        fail(what, "a list of layers (so that blocks can be spliced with *)", f"a single {type(result).__name__}")
+        # Translators: {layer} is a class name, e.g. Conv2d.
+        fail(what, _("a list of layers (so that blocks can be spliced with *)"),
+             _("a single {layer}").format(layer=type(result).__name__), mistake="single-layer-not-list")
     try:
         items = list(result)
     except TypeError:
-        fail(what, "a list of layers", type(result).__name__)
+        fail(what, _("a list of layers"), type(result).__name__)
     for item in items:
         if not isinstance(item, nn.Module):
-            fail(f"{what} items", "nn.Module layers", type(item).__name__)
+            # Translators: {what} is the student's call, as code.
+            fail(_("{what} items").format(what=what), _("nn.Module layers"), type(item).__name__)
     return [m for item in items for m in item.modules() if not list(m.children())]
 
 
 def _describe(layers: list[nn.Module]) -> str:
-    return " -> ".join(type(m).__name__ for m in layers) or "no layers"
+    return " -> ".join(type(m).__name__ for m in layers) or _("no layers")
 
 
 def _check_block(discriminator_block, in_filters: int, out_filters: int, bn: bool | None) -> None:
@@ -139,64 +158,86 @@ def _check_block(discriminator_block, in_filters: int, out_filters: int, bn: boo
 
     pools = [m for m in layers if isinstance(m, _POOLING)]
     if pools:
-        fail(f"{call} downsampling", "a stride-2 convolution and no pooling layer (the paper's first "
-             "guideline)", f"a {type(pools[0]).__name__}")
+        # Translators: {call} is the student's call, as code, e.g. discriminator_block(1, 16, bn=False);
+        # {layer} a class name, e.g. MaxPool2d.
+        fail(_("{call} downsampling").format(call=call), _("a stride-2 convolution and no pooling layer (the "
+             "paper's first guideline)"), _("a {layer}").format(layer=type(pools[0]).__name__), mistake="uses-pooling")
     convs = [m for m in layers if isinstance(m, nn.Conv2d)]
-    expect(len(convs) == 1, f"{call} convolutions", "exactly one Conv2d", f"{len(convs)} ({_describe(layers)})")
+    expect(len(convs) == 1, _("{call} convolutions").format(call=call), _("exactly one Conv2d"),
+           f"{len(convs)} ({_describe(layers)})", mistake="conv-count")
     conv = convs[0]
-    expect((conv.in_channels, conv.out_channels) == (in_filters, out_filters), f"{call} Conv2d channels",
-           f"{in_filters} -> {out_filters}", f"{conv.in_channels} -> {conv.out_channels}")
+    expect((conv.in_channels, conv.out_channels) == (in_filters, out_filters),
+           _("{call} Conv2d channels").format(call=call), f"{in_filters} -> {out_filters}",
+           f"{conv.in_channels} -> {conv.out_channels}", mistake="conv-channels")
     if conv.stride != (2, 2):
-        fail(f"{call} Conv2d stride", "2 (a strided convolution halves height and width, in place of "
-             "pooling)", conv.stride[0] if conv.stride[0] == conv.stride[1] else conv.stride)
-    expect(conv.kernel_size == (3, 3), f"{call} Conv2d kernel_size", 3, conv.kernel_size)
-    expect(conv.padding == (1, 1), f"{call} Conv2d padding", 1, conv.padding)
+        fail(_("{call} Conv2d stride").format(call=call), _("2 (a strided convolution halves height and width, in "
+             "place of pooling)"), conv.stride[0] if conv.stride[0] == conv.stride[1] else conv.stride,
+             mistake="wrong-stride")
+    expect(conv.kernel_size == (3, 3), _("{call} Conv2d kernel_size").format(call=call), 3, conv.kernel_size,
+           mistake="wrong-kernel-size")
+    expect(conv.padding == (1, 1), _("{call} Conv2d padding").format(call=call), 1, conv.padding,
+           mistake="wrong-padding")
 
     activations = [m for m in layers if isinstance(m, (nn.LeakyReLU, nn.ReLU, nn.ELU, nn.Tanh, nn.Sigmoid))]
-    expect(len(activations) == 1 and isinstance(activations[0], nn.LeakyReLU), f"{call} activation",
-           "one LeakyReLU(0.2)", _describe(activations))
+    expect(len(activations) == 1 and isinstance(activations[0], nn.LeakyReLU),
+           _("{call} activation").format(call=call), _("one LeakyReLU(0.2)"), _describe(activations),
+           mistake="wrong-activation")
     slope = activations[0].negative_slope
     if abs(slope - 0.2) > 1e-9:
-        hint = " (nn.LeakyReLU() defaults to 0.01; the paper sets 0.2)" if abs(slope - 0.01) < 1e-9 else ""
-        fail(f"{call} LeakyReLU slope", "negative_slope=0.2", f"{slope}{hint}")
+        default = abs(slope - 0.01) < 1e-9
+        found = (_("{slope} (nn.LeakyReLU() defaults to 0.01; the paper sets 0.2)").format(slope=slope) if default
+                 else slope)
+        fail(_("{call} LeakyReLU slope").format(call=call), "negative_slope=0.2", found,
+             mistake="default-slope" if default else "wrong-slope")
 
     dropouts = [m for m in layers if isinstance(m, nn.modules.dropout._DropoutNd)]
     if len(dropouts) != 1 or type(dropouts[0]) is not nn.Dropout2d:
-        fail(f"{call} dropout", "one Dropout2d(0.25), which drops whole feature maps",
-             _describe(dropouts) if dropouts else "none")
-    expect(abs(dropouts[0].p - 0.25) < 1e-9, f"{call} Dropout2d probability", 0.25, dropouts[0].p)
+        fail(_("{call} dropout").format(call=call), _("one Dropout2d(0.25), which drops whole feature maps"),
+             _describe(dropouts) if dropouts else _("none"), mistake="no-dropout2d")
+    expect(abs(dropouts[0].p - 0.25) < 1e-9, _("{call} Dropout2d probability").format(call=call), 0.25,
+           dropouts[0].p, mistake="dropout-rate")
 
     norms = [m for m in layers if isinstance(m, nn.modules.batchnorm._NormBase)]
     if not with_bn:
-        expect(not norms, f"{call} normalisation", "no BatchNorm2d when bn=False (the paper leaves it "
-               "out of D's input layer)", _describe(norms))
+        expect(not norms, _("{call} normalisation").format(call=call), _("no BatchNorm2d when bn=False (the paper "
+               "leaves it out of D's input layer)"), _describe(norms), mistake="batchnorm-when-bn-false")
     else:
         if not norms:
-            fail(f"{call} normalisation", "a BatchNorm2d at the end of the block when bn is True "
-                 "(the default)", "none")
+            fail(_("{call} normalisation").format(call=call), _("a BatchNorm2d at the end of the block when bn is "
+                 "True (the default)"), _("none"), mistake="no-batchnorm")
         norm = norms[0]
-        expect(len(norms) == 1 and type(norm) is nn.BatchNorm2d, f"{call} normalisation",
-               "one BatchNorm2d", _describe(norms))
-        expect(norm.num_features == out_filters, f"{call} BatchNorm2d num_features", out_filters, norm.num_features)
+        expect(len(norms) == 1 and type(norm) is nn.BatchNorm2d, _("{call} normalisation").format(call=call),
+               _("one BatchNorm2d"), _describe(norms), mistake="wrong-normalisation")
+        expect(norm.num_features == out_filters, _("{call} BatchNorm2d num_features").format(call=call), out_filters,
+               norm.num_features, mistake="batchnorm-features")
         if abs(norm.eps - 0.8) > 1e-9 or abs((norm.momentum or 0) - 0.1) > 1e-9:
             found = f"eps={norm.eps}, momentum={norm.momentum}"
-            hint = ""
+            mistake = "batchnorm-settings"
             if abs((norm.momentum or 0) - 0.8) < 1e-9:
-                hint = ": momentum=0.8 is not what the reference writes; its positional 0.8 sets eps"
+                # Translators: {settings} is code, e.g. eps=1e-05, momentum=0.8.
+                found = _("{settings}: momentum=0.8 is not what the reference writes; its positional 0.8 sets "
+                          "eps").format(settings=found)
+                mistake = "momentum-set-to-0-8"
             elif abs(norm.eps - 1e-5) < 1e-12:
-                hint = ": keep the reference's second argument, nn.BatchNorm2d(out_filters, 0.8)"
-            fail(f"{call} BatchNorm2d settings", "those of nn.BatchNorm2d(out_filters, 0.8) "
-                 "(eps=0.8, momentum=0.1)", found + hint)
+                found = _("{settings}: keep the reference's second argument, nn.BatchNorm2d(out_filters, "
+                          "0.8)").format(settings=found)
+                mistake = "default-eps"
+            fail(_("{call} BatchNorm2d settings").format(call=call), _("those of nn.BatchNorm2d(out_filters, 0.8) "
+                 "(eps=0.8, momentum=0.1)"), found, mistake=mistake)
 
     order = [nn.Conv2d, nn.LeakyReLU, nn.Dropout2d] + ([nn.BatchNorm2d] if with_bn else [])
-    expect([type(m) for m in layers] == order, f"{call} layer order",
-           " -> ".join(k.__name__ for k in order) + " (as in the reference)", _describe(layers))
+    # Translators: {layers} is a sequence of layer classes, e.g. Conv2d -> LeakyReLU -> Dropout2d.
+    expect([type(m) for m in layers] == order, _("{call} layer order").format(call=call),
+           _("{layers} (as in the reference)").format(layers=" -> ".join(k.__name__ for k in order)),
+           _describe(layers), mistake="layer-order")
 
     x = torch.randn(2, in_filters, 8, 8)
     with torch.no_grad():
-        out = call_student(f"{call} as nn.Sequential", nn.Sequential(*layers).eval(), x)
-    expect(tuple(out.shape) == (2, out_filters, 4, 4), f"{call} output for a (2, {in_filters}, 8, 8) input",
-           f"shape (2, {out_filters}, 4, 4)", tuple(out.shape))
+        out = call_student(_("{call} as nn.Sequential").format(call=call), nn.Sequential(*layers).eval(), x)
+    expect(tuple(out.shape) == (2, out_filters, 4, 4),
+           # Translators: {shape} is a tensor shape, e.g. (2, 1, 8, 8).
+           _("{call} output for a {shape} input").format(call=call, shape=(2, in_filters, 8, 8)),
+           _("shape {shape}").format(shape=(2, out_filters, 4, 4)), tuple(out.shape))
 
 
 @check
@@ -213,25 +254,34 @@ def check_discriminator_block(discriminator_block) -> None:
 def _conv_stack(model: nn.Module, what: str) -> nn.Module:
     blocks = getattr(model, "conv_blocks", None)
     if not isinstance(blocks, nn.Module):
-        fail(f"{what}.conv_blocks", "the nn.Sequential that the given __init__ builds (keep __init__ "
-             "as given)", "no such attribute")
+        # Translators: {what} is the student's model as built, e.g. Generator(latent_dim=100, img_size=32, channels=1).
+        fail(_("{what}.conv_blocks").format(what=what), _("the nn.Sequential that the given __init__ builds (keep "
+             "__init__ as given)"), _("no such attribute"), mistake="changed-init")
     return blocks
 
 
-def _forward_recording(model: nn.Module, blocks: nn.Module, z: Tensor, what: str, expected: str):
+def _forward_recording(model: nn.Module, blocks: nn.Module, z: Tensor, what: str, expected: str,
+                       mistake: str | None = None):
     """The student's output, and what went into and came out of ``blocks`` (None if not called).
 
-    An error inside forward is reported with what forward is expected to do (``expected``).
+    An error inside forward is reported with what forward is expected to do (``expected``), as
+    the mistake ``mistake`` when one is known to cause it.
     """
     seen: dict[str, Tensor] = {}
     hooks = [blocks.register_forward_pre_hook(lambda _m, args: seen.setdefault("input", args[0].clone())),
              blocks.register_forward_hook(lambda _m, _args, output: seen.setdefault("output", output))]
     try:
-        out = call_student(f"{what}.forward on z of shape {tuple(z.shape)}", model, z)
+        # Translators: {what} is the student's model as built; {shape} a tensor shape.
+        out = call_student(_("{what}.forward on z of shape {shape}").format(what=what, shape=tuple(z.shape)), model, z)
     except GradingFailure as failure:
-        if "not implemented" in str(failure):
+        # Not implemented yet: said as it is. (The English text is still matched, as it always
+        # was, so that an error whose own message says "not implemented" is reported the same.)
+        if failure.cause == "NotImplementedError" or "not implemented" in str(failure):
             raise
-        raise GradingFailure(f"{failure}; expected: {expected}") from None
+        # Translators: {failure} is the error the student's code raised, already a sentence;
+        # {expected} what forward is expected to do.
+        raise GradingFailure(_("{failure}; expected: {expected}").format(failure=failure, expected=expected),
+                             key=mistakes.key_of(mistake), cause=failure.cause) from None
     finally:
         for hook in hooks:
             hook.remove()
@@ -245,10 +295,17 @@ def _first_block(what: str, linear: nn.Linear, latent_dim: int, size: int) -> No
         return
     found = f"Linear({linear.in_features}, {linear.out_features})"
     if linear.in_features == latent_dim and linear.out_features % (size * size) == 0:
-        found += f", {linear.out_features // (size * size)} maps of {size} x {size}"
-    raise GradingFailure(f"{what}.l1: expected Linear({latent_dim}, {maps}), which makes the 128 maps of "
-                         f"{size} x {size} (img_size // 4) that conv_blocks starts from, found {found}: keep "
-                         "the given __init__ (Linear(latent_dim, 128 * self.init_size ** 2))")
+        # Translators: {layer} is code, e.g. Linear(100, 4096); {count} a number of maps of {size} x {size} pixels.
+        found = _("{layer}, {count} maps of {size} x {size}").format(layer=found,
+                                                                     count=linear.out_features // (size * size),
+                                                                     size=size)
+    # Translators: {what} is the student's model as built; {latent_dim}, {maps} and {size} numbers;
+    # {found} the layer found, as code.
+    raise GradingFailure(_("{what}.l1: expected Linear({latent_dim}, {maps}), which makes the 128 maps of "
+                           "{size} x {size} (img_size // 4) that conv_blocks starts from, found {found}: keep "
+                           "the given __init__ (Linear(latent_dim, 128 * self.init_size ** 2))").format(
+                               what=what, latent_dim=latent_dim, maps=maps, size=size, found=found),
+                         key=mistakes.key_of("l1-wrong-size"))
 
 
 @check
@@ -259,28 +316,38 @@ def check_generator(Generator) -> None:
         what = f"Generator(latent_dim={latent_dim}, img_size={img_size}, channels={channels})"
         torch.manual_seed(0)
         model = call_student(what, Generator, latent_dim=latent_dim, img_size=img_size, channels=channels)
-        expect(isinstance(model, nn.Module), what, "an nn.Module", type(model).__name__)
+        expect(isinstance(model, nn.Module), what, _("an nn.Module"), type(model).__name__)
         model.eval()  # BatchNorm on its running statistics: the output depends on nothing else
         linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-        expect(len(linears) == 1, f"{what} Linear layers", "one (from the given __init__)", len(linears))
+        expect(len(linears) == 1, _("{what} Linear layers").format(what=what), _("one (from the given __init__)"),
+               len(linears), mistake="changed-init")
         blocks = _conv_stack(model, what)
         size = img_size // 4
         _first_block(what, linears[0], latent_dim, size)
         z = torch.randn(2, latent_dim)
         expected_shape = (2, channels, img_size, img_size)
-        task = (f"l1's output, shape (2, {128 * size ** 2}), read as 128 maps of {size} x {size} "
-                f"(a view to (z.shape[0], 128, self.init_size, self.init_size)), then "
-                f"self.conv_blocks, giving images of shape {expected_shape}")
+        # Translators: {shape} and {images} are tensor shapes; {size} a number.
+        task = _("l1's output, shape {shape}, read as 128 maps of {size} x {size} "
+                 "(a view to (z.shape[0], 128, self.init_size, self.init_size)), then "
+                 "self.conv_blocks, giving images of shape {images}").format(shape=(2, 128 * size ** 2), size=size,
+                                                                            images=expected_shape)
+        fixed_size = None  # the first size ran, so an error at the second is a size written in
         if img_size != 32:
-            task += "; with img_size=16 a fixed 8 breaks: reshape with self.init_size (img_size // 4)"
+            # Translators: {task} is the sentence above: what forward is expected to do.
+            task = _("{task}; with img_size=16 a fixed 8 breaks: reshape with self.init_size (img_size // 4)").format(
+                task=task)
+            fixed_size = "fixed-init-size"
         with torch.no_grad():
-            out, blocks_in, blocks_out = _forward_recording(model, blocks, z, what, task)
+            out, blocks_in, blocks_out = _forward_recording(model, blocks, z, what, task, fixed_size)
             if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected_shape:
                 found = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-                hint = ""
+                mistake = None
                 if found == (2, 128, size, size):
-                    hint = ": return the image that self.conv_blocks makes from the reshaped map"
-                fail(f"{what} output shape", expected_shape, f"{found}{hint}")
+                    # Translators: {shape} is the tensor shape the student's forward returned.
+                    found = _("{shape}: return the image that self.conv_blocks makes from the reshaped map").format(
+                        shape=found)
+                    mistake = "conv-blocks-not-applied"
+                fail(_("{what} output shape").format(what=what), expected_shape, found, mistake=mistake)
             feature_map = call_student(f"{what}.l1", linears[0], z).view(2, 128, size, size)  # (2, 128*s*s) -> (2, 128, s, s)
             if blocks_in is not None and blocks_out is not None:  # conv_blocks called once: compare its input
                 same_input = tuple(blocks_in.shape) == tuple(feature_map.shape)
@@ -289,9 +356,10 @@ def check_generator(Generator) -> None:
             else:  # conv_blocks' layers called one by one: recompute the whole image
                 difference = max_difference(out, call_student(f"{what}.conv_blocks", blocks, feature_map))
         if difference > TOLERANCE:
-            fail(f"{what} output", "self.conv_blocks applied to the output of self.l1 with each row of "
-                 "128*init_size**2 numbers read, in order, as 128 maps of init_size x init_size",
-                 "different images; a permute or a channels-last view puts the numbers in the wrong places")
+            fail(_("{what} output").format(what=what), _("self.conv_blocks applied to the output of self.l1 with each "
+                 "row of 128*init_size**2 numbers read, in order, as 128 maps of init_size x init_size"),
+                 _("different images; a permute or a channels-last view puts the numbers in the wrong places"),
+                 mistake="maps-in-wrong-order")
 
 
 # --------------------------------------------------------------------------- reading exercise
@@ -309,26 +377,34 @@ def check_batchnorm_reading(bn_second_argument, bn_momentum) -> float:
     if name in ("eps", "epsilon"):
         points += 1
     elif name == "momentum":
-        reasons.append("bn_second_argument: expected 'eps', found 'momentum': positional arguments fill "
-                       "the signature BatchNorm2d(num_features, eps=1e-05, momentum=0.1, ...) in order")
+        note("answered-momentum")
+        reasons.append(_("bn_second_argument: expected 'eps', found 'momentum': positional arguments fill "
+                         "the signature BatchNorm2d(num_features, eps=1e-05, momentum=0.1, ...) in order"))
     else:
-        reasons.append(f"bn_second_argument: expected the name of a BatchNorm2d parameter as a string, "
-                       f"found {bn_second_argument!r}")
+        # Translators: {found} is the student's answer, as Python writes it.
+        reasons.append(_("bn_second_argument: expected the name of a BatchNorm2d parameter as a string, "
+                         "found {found}").format(found=repr(bn_second_argument)))
 
     momentum = _number(bn_momentum)
     if momentum is not None and abs(momentum - 0.1) < 1e-9:
         points += 1
     elif momentum is not None and abs(momentum - 0.8) < 1e-9:
-        reasons.append("bn_momentum: expected the momentum these layers really use, found 0.8: the 0.8 went "
-                       "to eps, so momentum keeps its default")
+        note("answered-momentum-0-8")
+        reasons.append(_("bn_momentum: expected the momentum these layers really use, found 0.8: the 0.8 went "
+                         "to eps, so momentum keeps its default"))
     elif momentum is not None and min(abs(momentum - 0.9), abs(momentum - 0.99)) < 1e-9:
-        reasons.append(f"bn_momentum: expected PyTorch's value, found {momentum}: that is the Keras convention, "
-                       "where momentum weights the old running value; PyTorch's weights the new batch statistic")
+        note("keras-momentum")
+        # Translators: {found} is the student's answer, a number.
+        reasons.append(_("bn_momentum: expected PyTorch's value, found {found}: that is the Keras convention, "
+                         "where momentum weights the old running value; PyTorch's weights the new batch "
+                         "statistic").format(found=momentum))
     else:
-        reasons.append(f"bn_momentum: expected the momentum of nn.BatchNorm2d(128, 0.8) as a number, "
-                       f"found {bn_momentum!r}")
+        # Translators: {found} is the student's answer, as Python writes it.
+        reasons.append(_("bn_momentum: expected the momentum of nn.BatchNorm2d(128, 0.8) as a number, "
+                         "found {found}").format(found=repr(bn_momentum)))
     if reasons:
-        print("BatchNorm2d reading: " + "; ".join(reasons))
+        # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
+        print(_("BatchNorm2d reading: {reasons}").format(reasons="; ".join(reasons)))
     return points
 
 
@@ -369,8 +445,10 @@ STALE = 3.0  # every .grad holds this when the step starts
 
 def _returned_losses(result) -> list[float]:
     if not isinstance(result, (tuple, list)) or len(result) != 4:
-        fail("training_step's return value", "the four losses (g_loss, real_loss, fake_loss, d_loss)",
-             type(result).__name__ if not isinstance(result, (tuple, list)) else f"{len(result)} values")
+        fail(_("training_step's return value"), _("the four losses (g_loss, real_loss, fake_loss, d_loss)"),
+             type(result).__name__ if not isinstance(result, (tuple, list))
+             # Translators: {count} is a number of values.
+             else _("{count} values").format(count=len(result)))
     values = []
     for name, value in zip(("g_loss", "real_loss", "fake_loss", "d_loss"), result):
         if isinstance(value, Tensor) and value.numel() == 1:
@@ -378,7 +456,9 @@ def _returned_losses(result) -> list[float]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             values.append(float(value))
         else:
-            fail(f"training_step's {name}", "a one-number loss (a tensor or a float)", type(value).__name__)
+            # Translators: {name} is one of the returned losses, as code, e.g. g_loss.
+            fail(_("training_step's {name}").format(name=name), _("a one-number loss (a tensor or a float)"),
+                 type(value).__name__)
     return values
 
 
@@ -432,8 +512,9 @@ def check_training_step(training_step) -> float:
     except GradingFailure as failure:
         if "backward through the graph a second time" not in str(failure):
             raise
-        raise GradingFailure("training_step: fake_loss ran backward through G's graph a second time (g_loss "
-                             "already used it): pass gen_imgs.detach() to D for fake_loss") from None
+        raise GradingFailure(_("training_step: fake_loss ran backward through G's graph a second time (g_loss "
+                               "already used it): pass gen_imgs.detach() to D for fake_loss"),
+                             key=mistakes.key_of("no-detach"), cause=failure.cause) from None
     found = _returned_losses(result)
 
     def close(a, b):
@@ -443,39 +524,53 @@ def check_training_step(training_step) -> float:
     if close(found[0], g_loss) and weights_match(generator, g_after):
         points += 2
     elif close(found[0], g_loss_d_first) and weights_match(generator, g_after_d_first):
-        reasons.append("G was updated after D: the notes train G first, against the D of the previous step")
+        note("g-after-d")
+        reasons.append(_("G was updated after D: the notes train G first, against the D of the previous step"))
     elif not close(found[0], g_loss):
-        hint = " (G's images must be labelled valid, ones)" if close(found[0], g_saturating) else ""
-        reasons.append(f"g_loss: expected BCE(D(G(z)), valid) = {g_loss:.4f}, found {found[0]:.4f}{hint}")
+        if close(found[0], g_saturating):
+            note("g-labelled-fake")
+            reasons.append(_("g_loss: expected BCE(D(G(z)), valid) = {expected:.4f}, found {found:.4f} (G's images "
+                             "must be labelled valid, ones)").format(expected=g_loss, found=found[0]))
+        else:
+            reasons.append(_("g_loss: expected BCE(D(G(z)), valid) = {expected:.4f}, found {found:.4f}").format(
+                expected=g_loss, found=found[0]))
     elif weights_match(generator, [w - STEP_LR * STALE for w in g_after]):
-        reasons.append("G's update used gradients left over from the previous step: call "
-                       "optimizer_G.zero_grad() before g_loss.backward()")
+        note("g-stale-gradients")
+        reasons.append(_("G's update used gradients left over from the previous step: call "
+                         "optimizer_G.zero_grad() before g_loss.backward()"))
     else:
-        reasons.append("G's weights did not take one step of optimizer_G on g_loss's gradients")
+        note("g-not-one-step")
+        reasons.append(_("G's weights did not take one step of optimizer_G on g_loss's gradients"))
 
-    matched = [when for when, (r, f, d, _) in d_expected.items()
+    matched = [when for when, (r, f, _d, _after) in d_expected.items()
                if close(found[1], r) and close(found[2], f)]
     if not matched:
-        r, f, _, _ = d_expected["before"]
-        reasons.append(f"real_loss, fake_loss: expected BCE(D(real), valid) = {r:.4f} and "
-                       f"BCE(D(G(z).detach()), fake) = {f:.4f}, found {found[1]:.4f} and {found[2]:.4f}")
+        r, f = d_expected["before"][:2]
+        reasons.append(_("real_loss, fake_loss: expected BCE(D(real), valid) = {real:.4f} and "
+                         "BCE(D(G(z).detach()), fake) = {fake:.4f}, found {found_real:.4f} and "
+                         "{found_fake:.4f}").format(real=r, fake=f, found_real=found[1], found_fake=found[2]))
     else:
         r, f, d, d_after = d_expected[matched[0]]
         if close(found[3], r + f):
-            reasons.append(f"d_loss: expected the mean (real_loss + fake_loss) / 2 = {d:.4f}, found the "
-                           f"sum {found[3]:.4f}")
+            note("d-loss-sum-not-mean")
+            reasons.append(_("d_loss: expected the mean (real_loss + fake_loss) / 2 = {expected:.4f}, found the "
+                             "sum {found:.4f}").format(expected=d, found=found[3]))
         elif not close(found[3], d):
-            reasons.append(f"d_loss: expected (real_loss + fake_loss) / 2 = {d:.4f}, found {found[3]:.4f}")
+            reasons.append(_("d_loss: expected (real_loss + fake_loss) / 2 = {expected:.4f}, found "
+                             "{found:.4f}").format(expected=d, found=found[3]))
         elif not weights_match(discriminator, d_after):
-            reasons.append("D's weights did not take one clean step of optimizer_D on d_loss's gradients "
-                           "(call optimizer_D.zero_grad() first: G's step left gradients in D)")
+            note("d-not-one-step")
+            reasons.append(_("D's weights did not take one clean step of optimizer_D on d_loss's gradients "
+                             "(call optimizer_D.zero_grad() first: G's step left gradients in D)"))
         elif any(p.grad is not None and not torch.allclose(p.grad, g, atol=1e-5)
                  for p, g in zip(generator.parameters(), g_grads)) and points == 2:
-            reasons.append("D's loss sent gradients into G: pass gen_imgs.detach() to D for fake_loss")
+            note("no-detach")
+            reasons.append(_("D's loss sent gradients into G: pass gen_imgs.detach() to D for fake_loss"))
         else:
             points += 2
     if reasons:
-        print("training_step: " + "; ".join(reasons))
+        # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
+        print(_("training_step: {reasons}").format(reasons="; ".join(reasons)))
     return points
 
 

@@ -15,7 +15,8 @@ from torch import nn
 from gan_lab.grading.activations import IDENTITY, RELU, SIGMOID, TANH, explain, leaky_relu, trace_linears
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
                                   fail, fill_gradients, linear_layers, linears_with_widths, max_difference,
-                                  require_student_code, sgd_step_on_copy, weights_match)
+                                  note, require_student_code, sgd_step_on_copy, weights_match)
+from gan_lab.i18n import _
 
 TOLERANCE = 1e-5
 
@@ -36,18 +37,27 @@ def _discriminator_reference(layers, x):
 GENERATOR_ACTIVATIONS = (IDENTITY, RELU, RELU, TANH)
 DISCRIMINATOR_ACTIVATIONS = (IDENTITY, leaky_relu(0.1), leaky_relu(0.1), SIGMOID)
 _OUTPUT = 3
-GENERATOR_HINTS = [
-    ({_OUTPUT: SIGMOID}, "Sigmoid gives [0, 1], but the data lie in [-1, 1]: end with Tanh"),
-    ({_OUTPUT: IDENTITY}, "is the Tanh missing? Generated pixels must lie in [-1, 1] like the data"),
-    ({1: leaky_relu(0.1), 2: leaky_relu(0.1)}, "LeakyReLU(0.1) is the discriminator's; the generator uses ReLU"),
-]
-DISCRIMINATOR_HINTS = [
-    ({_OUTPUT: IDENTITY}, "is the Sigmoid missing? D must output a probability for BCELoss"),
-    ({1: RELU, 2: RELU}, "ReLU is the generator's; D uses LeakyReLU(0.1), which keeps a gradient "
-                         "for negative inputs (Thought question 2)"),
-    ({1: leaky_relu(0.01)}, "nn.LeakyReLU() and F.leaky_relu default to a slope of 0.01; the handout sets 0.1"),
-    ({1: leaky_relu(0.2)}, "0.2 is the DCGAN paper's slope; the handout sets 0.1"),
-]
+
+
+# The hints are read when a check fails, so they speak the course's language at that moment.
+def _generator_hints():
+    return [
+        ({_OUTPUT: SIGMOID}, _("Sigmoid gives [0, 1], but the data lie in [-1, 1]: end with Tanh"), "output-sigmoid"),
+        ({_OUTPUT: IDENTITY}, _("is the Tanh missing? Generated pixels must lie in [-1, 1] like the data"), "no-tanh"),
+        ({1: leaky_relu(0.1), 2: leaky_relu(0.1)},
+         _("LeakyReLU(0.1) is the discriminator's; the generator uses ReLU"), "discriminator-activation"),
+    ]
+
+
+def _discriminator_hints():
+    return [
+        ({_OUTPUT: IDENTITY}, _("is the Sigmoid missing? D must output a probability for BCELoss"), "no-sigmoid"),
+        ({1: RELU, 2: RELU}, _("ReLU is the generator's; D uses LeakyReLU(0.1), which keeps a gradient "
+                               "for negative inputs (Thought question 2)"), "generator-activation"),
+        ({1: leaky_relu(0.01)},
+         _("nn.LeakyReLU() and F.leaky_relu default to a slope of 0.01; the handout sets 0.1"), "default-slope"),
+        ({1: leaky_relu(0.2)}, _("0.2 is the DCGAN paper's slope; the handout sets 0.1"), "dcgan-slope"),
+    ]
 
 
 @check
@@ -61,14 +71,16 @@ def check_generator(Generator) -> None:
         latent, hidden, output = dims
         layers = linears_with_widths(model, what, [(latent, hidden), (hidden, hidden), (hidden, output)])
         z = torch.randn(16, latent)
-        trace = trace_linears(f"{what}.forward on noise of shape (16, {latent})", model, layers, z)
+        # Translators: {what} is the student's model as built, e.g. Generator(100, 256, 784); {shape} a tensor shape.
+        trace = trace_linears(_("{what}.forward on noise of shape {shape}").format(what=what, shape=(16, latent)),
+                              model, layers, z)
         out = trace.output
-        expect(out.shape == (16, output), f"{what} output shape", (16, output), tuple(out.shape))
+        expect(out.shape == (16, output), _("{what} output shape").format(what=what), (16, output), tuple(out.shape))
         with torch.no_grad():
             difference = max_difference(out, _generator_reference(layers, z))
         if difference > TOLERANCE:
             explain(what, trace, GENERATOR_ACTIVATIONS, "Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh",
-                    difference, GENERATOR_HINTS)
+                    difference, _generator_hints())
 
 
 @check
@@ -82,15 +94,17 @@ def check_discriminator(Discriminator) -> None:
         size, hidden = dims
         layers = linears_with_widths(model, what, [(size, hidden), (hidden, hidden), (hidden, 1)])
         x = torch.randn(32, size) * 3  # wide inputs so negative slopes matter
-        trace = trace_linears(f"{what}.forward on inputs of shape (32, {size})", model, layers, x)
+        # Translators: {what} is the student's model as built; {shape} a tensor shape.
+        trace = trace_linears(_("{what}.forward on inputs of shape {shape}").format(what=what, shape=(32, size)),
+                              model, layers, x)
         out = trace.output
-        expect(out.shape == (32, 1), f"{what} output shape", (32, 1), tuple(out.shape))
+        expect(out.shape == (32, 1), _("{what} output shape").format(what=what), (32, 1), tuple(out.shape))
         with torch.no_grad():
             difference = max_difference(out, _discriminator_reference(layers, x))
         if difference > TOLERANCE:
             explain(what, trace, DISCRIMINATOR_ACTIVATIONS,
                     "Linear -> LeakyReLU(0.1) -> Linear -> LeakyReLU(0.1) -> Linear -> Sigmoid",
-                    difference, DISCRIMINATOR_HINTS)
+                    difference, _discriminator_hints())
 
 
 class _TinyGenerator(nn.Module):
@@ -127,23 +141,30 @@ def _unchanged(before, model) -> bool:
 
 
 def _loss_reason(name: str, found: float, expected: float, formula: str,
-                 mistakes: list[tuple[float, str]]) -> str | None:
+                 mistakes: list[tuple[float, str, str]]) -> str | None:
     """None when ``found`` is the expected loss; else why not, naming a known mistake (a list
-    of (the value that mistake gives, what it is))."""
+    of (the value that mistake gives, what it is, its slug), noted)."""
     def close(a, b):
         return abs(a - b) <= 1e-4 * max(1.0, abs(b))
 
     if close(found, expected):
         return None
-    for mistake, hint in mistakes:
+    for mistake, hint, slug in mistakes:
         if close(found, mistake):
-            return f"{name}: expected {expected:.4f}, found {found:.4f}: {hint}"
-    return f"{name}: expected {formula} = {expected:.4f}, found {found:.4f}"
+            note(slug)
+            # Translators: {name} is the loss's name in the code, e.g. loss_D; {hint} a sentence
+            # on the likely mistake.
+            return _("{name}: expected {expected:.4f}, found {found:.4f}: {hint}").format(
+                name=name, expected=expected, found=found, hint=hint)
+    # Translators: {name} is the loss's name in the code; {formula} its formula, as code.
+    return _("{name}: expected {formula} = {expected:.4f}, found {found:.4f}").format(
+        name=name, formula=formula, expected=expected, found=found)
 
 
-SATURATING = ("that is the saturating loss, -BCE(D(G(z)), zeros) = log(1 - D(G(z))), the minimax "
-              "game's own term: it gives G almost no gradient while D rejects its fakes, which is "
-              "early in training. Train G with BCE(D(G(z)), ones) = -log D(G(z)) instead")
+def _saturating() -> str:
+    return _("that is the saturating loss, -BCE(D(G(z)), zeros) = log(1 - D(G(z))), the minimax "
+             "game's own term: it gives G almost no gradient while D rejects its fakes, which is "
+             "early in training. Train G with BCE(D(G(z)), ones) = -log D(G(z)) instead")
 
 
 def _as_float(value, what: str) -> float:
@@ -151,23 +172,28 @@ def _as_float(value, what: str) -> float:
         return value.item()
     if isinstance(value, float):
         return value
-    fail(f"{what} return value", "the loss as a number (loss.item())", type(value).__name__)
+    fail(_("{what} return value").format(what=what), _("the loss as a number (loss.item())"), type(value).__name__)
 
 
 def _step_reason(model, clean, before, stale: float, lr: float, optimizer: str) -> str | None:
-    """None when ``model`` took exactly one clean step of ``optimizer``; else what went wrong."""
+    """None when ``model`` took exactly one clean step of ``optimizer``; else what went wrong
+    (noted)."""
     if weights_match(model, clean):
         return None
     if _unchanged(before, model):
-        return (f"the weights did not change: clear the gradients with {optimizer}.zero_grad() "
-                f"before loss.backward(), and call {optimizer}.step() after it (zero_grad "
-                f"between backward and step wipes the gradients the step needs)")
+        note("weights-unchanged")
+        # Translators: {optimizer} is the optimizer's name in the code, e.g. optim_D.
+        return _("the weights did not change: clear the gradients with {optimizer}.zero_grad() "
+                 "before loss.backward(), and call {optimizer}.step() after it (zero_grad "
+                 "between backward and step wipes the gradients the step needs)").format(optimizer=optimizer)
     accumulated = [c - lr * stale for c in clean]  # SGD: the stale .grad adds to the new one
     if weights_match(model, accumulated):
-        return (f"the update used gradients left over from earlier steps: call "
-                f"{optimizer}.zero_grad() before loss.backward()")
-    return (f"the weights did not take one step of {optimizer} on this loss's gradients (a "
-            f"different optimizer, a second step, or a loss other than the one returned?)")
+        note("stale-gradients")
+        return _("the update used gradients left over from earlier steps: call "
+                 "{optimizer}.zero_grad() before loss.backward()").format(optimizer=optimizer)
+    note("not-one-step")
+    return _("the weights did not take one step of {optimizer} on this loss's gradients (a "
+             "different optimizer, a second step, or a loss other than the one returned?)").format(optimizer=optimizer)
 
 
 @check
@@ -184,8 +210,11 @@ def check_train_discriminator(train_discriminator) -> float:
         fakes = generator(z)
         expected = (F.binary_cross_entropy(discriminator(real), torch.ones(batch, 1))
                     + F.binary_cross_entropy(discriminator(fakes), torch.zeros(batch, 1))).item()
-        swapped = (F.binary_cross_entropy(discriminator(real), torch.zeros(batch, 1))
-                   + F.binary_cross_entropy(discriminator(fakes), torch.ones(batch, 1))).item()
+        on_real, on_fake = discriminator(real), discriminator(fakes)
+        ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+        swapped = (F.binary_cross_entropy(on_real, zeros) + F.binary_cross_entropy(on_fake, ones)).item()
+        all_fake = (F.binary_cross_entropy(on_real, zeros) + F.binary_cross_entropy(on_fake, zeros)).item()
+        all_real = (F.binary_cross_entropy(on_real, ones) + F.binary_cross_entropy(on_fake, ones)).item()
     clean = sgd_step_on_copy(discriminator, lambda d: F.binary_cross_entropy(d(real), torch.ones(batch, 1))
                             + F.binary_cross_entropy(d(fakes), torch.zeros(batch, 1)), lr)
     fill_gradients(discriminator, stale)
@@ -196,18 +225,26 @@ def check_train_discriminator(train_discriminator) -> float:
                          nn.BCELoss(), optimizer, batch, latent, "cpu")
     found = _as_float(value, "train_discriminator")
     reason = _loss_reason("loss_D", found, expected, "real_loss + fake_loss",
-                          [(swapped, "the labels are swapped (real images are labelled 1, fakes 0)")])
+                          [(swapped, _("the labels are swapped (real images are labelled 1, fakes 0)"),
+                            "swapped-labels"),
+                           (all_fake, _("the real images were labelled 0 too: real images are labelled 1 "
+                                        "(torch.ones_like), fakes 0"), "real-labelled-fake"),
+                           (all_real, _("the fake images were labelled 1 too: fakes are labelled 0 "
+                                        "(torch.zeros_like), real images 1"), "fakes-labelled-real")])
     if reason is None:
         step = _step_reason(discriminator, clean, d_before, stale, lr, "optim_D")
-        reason = None if step is None else f"D's update: {step}"
+        # Translators: {reason} says what went wrong with D's weight update.
+        reason = None if step is None else _("D's update: {reason}").format(reason=step)
     points, reasons = (2.0, []) if reason is None else (0.0, [reason])
     grads = [p.grad for p in generator.parameters() if p.grad is not None and p.grad.abs().sum() > 0]
     if grads or not _unchanged(g_before, generator):
-        reasons.append("G received gradients from D's loss: detach the fake images (G(noise).detach())")
+        note("no-detach")
+        reasons.append(_("G received gradients from D's loss: detach the fake images (G(noise).detach())"))
     else:
         points += 1
     if reasons:
-        print("train_discriminator: " + "; ".join(reasons))
+        # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
+        print(_("train_discriminator: {reasons}").format(reasons="; ".join(reasons)))
     return points
 
 
@@ -234,14 +271,17 @@ def check_train_generator(train_generator) -> float:
                          optimizer, batch, latent, "cpu")
     found = _as_float(value, "train_generator")
     reason = _loss_reason("loss_G", found, expected, "BCE(D(G(z)), ones)",
-                          [(labelled_fake, "G's fakes must be labelled real (ones), not fake"),
-                           (-labelled_fake, SATURATING)])
+                          [(labelled_fake, _("G's fakes must be labelled real (ones), not fake"),
+                            "fakes-labelled-fake"),
+                           (-labelled_fake, _saturating(), "saturating-loss")])
     points, reasons = (1.0, []) if reason is None else (0.0, [reason])
     if not _unchanged(d_before, discriminator):
-        reasons.append("D's weights changed during the generator step: step optim_G only")
+        note("d-updated")
+        reasons.append(_("D's weights changed during the generator step: step optim_G only"))
     elif reason is not None:  # a wrong loss: the update cannot be compared, only required
         if _unchanged(g_before, generator):
-            reasons.append("G's weights did not change: call optim_G.step() after backward()")
+            note("weights-unchanged")
+            reasons.append(_("G's weights did not change: call optim_G.step() after backward()"))
         else:
             points += 1
     else:
@@ -249,9 +289,11 @@ def check_train_generator(train_generator) -> float:
         if step is None:
             points += 1
         else:
-            reasons.append(f"G's update: {step}")
+            # Translators: {reason} says what went wrong with G's weight update.
+            reasons.append(_("G's update: {reason}").format(reason=step))
     if reasons:
-        print("train_generator: " + "; ".join(reasons))
+        # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
+        print(_("train_generator: {reasons}").format(reasons="; ".join(reasons)))
     return points
 
 
@@ -262,27 +304,38 @@ def check_build_models(build_models, Generator, Discriminator) -> None:
     torch.manual_seed(0)
     result = call_student("build_models", build_models, 6, 10, 784, torch.device("cpu"))
     if not isinstance(result, tuple) or len(result) != 4:
-        fail("build_models return value", "a tuple (G, D, optim_G, optim_D)", repr(type(result).__name__))
+        fail(_("{what} return value").format(what="build_models"), _("a tuple (G, D, optim_G, optim_D)"),
+             repr(type(result).__name__))
     generator, discriminator, optim_g, optim_d = result
-    expect(type(generator) is Generator, "G", "an instance of your Generator", type(generator).__name__)
-    expect(type(discriminator) is Discriminator, "D", "an instance of your Discriminator", type(discriminator).__name__)
+    expect(type(generator) is Generator, "G", _("an instance of your Generator"), type(generator).__name__,
+           mistake="not-your-generator")
+    expect(type(discriminator) is Discriminator, "D", _("an instance of your Discriminator"),
+           type(discriminator).__name__, mistake="not-your-discriminator")
     g_layers, d_layers = linear_layers(generator), linear_layers(discriminator)
     expect(g_layers and (g_layers[0].in_features, g_layers[0].out_features) == (6, 10),
-           "G's first layer", "input_dim -> hidden_dim (6->10 here)", describe_linears(g_layers))
+           _("G's first layer"), _("input_dim -> hidden_dim (6->10 here)"), describe_linears(g_layers),
+           mistake="generator-arguments")
     expect(d_layers and d_layers[0].in_features == 784,
-           "D's first layer", "output_dim inputs (784)", describe_linears(d_layers))
+           _("D's first layer"), _("output_dim inputs (784)"), describe_linears(d_layers),
+           mistake="discriminator-arguments")
     for name, optimizer, model in (("optim_G", optim_g, generator), ("optim_D", optim_d, discriminator)):
-        expect(isinstance(optimizer, torch.optim.Adam), name, "torch.optim.Adam", type(optimizer).__name__)
+        expect(isinstance(optimizer, torch.optim.Adam), name, "torch.optim.Adam", type(optimizer).__name__,
+               mistake="not-adam")
         lr = optimizer.param_groups[0]["lr"]
-        expect(abs(lr - 2e-4) < 1e-12, f"{name} learning rate", 0.0002, lr)
+        # Translators: {name} is the optimizer's name in the code, e.g. optim_G.
+        expect(abs(lr - 2e-4) < 1e-12, _("{name} learning rate").format(name=name), 0.0002, lr, mistake="wrong-lr")
         owned = {id(p) for group in optimizer.param_groups for p in group["params"]}
         if owned != {id(p) for p in model.parameters()}:
-            other = "D" if model is generator else "G"
-            fail(name, f"an optimizer over {'G' if model is generator else 'D'}'s parameters",
-                 f"one over other parameters (swapped with {other}'s?)")
+            own, other = ("G", "D") if model is generator else ("D", "G")
+            # Translators: {model} and {other} are the networks' names, G and D.
+            fail(name, _("an optimizer over {model}'s parameters").format(model=own),
+                 _("one over other parameters (swapped with {other}'s?)").format(other=other),
+                 mistake="swapped-optimizers")
     for name, model in (("G", generator), ("D", discriminator)):
         devices = {p.device.type for p in model.parameters()}
-        expect(devices == {"cpu"}, f"{name}'s device", "the device passed in (cpu here)", devices)
+        # Translators: {name} is a network's name, G or D.
+        expect(devices == {"cpu"}, _("{name}'s device").format(name=name), _("the device passed in (cpu here)"),
+               devices, mistake="wrong-device")
 
 
 LOSS_TAGS = ("Loss/D", "Loss/G")
@@ -296,8 +349,10 @@ def _read_run(logdir):
     from tensorboard.backend.event_processing import event_accumulator as ea
 
     if not any(Path(logdir).glob("**/events.out.tfevents.*")):
-        fail("the TensorBoard folder", f"event files in the logdir passed to open_writer ({logdir})",
-             "none: create the writer with SummaryWriter(logdir)")
+        fail(_("the TensorBoard folder"),
+             # Translators: {logdir} is a folder's path.
+             _("event files in the logdir passed to open_writer ({logdir})").format(logdir=logdir),
+             _("none: create the writer with SummaryWriter(logdir)"), mistake="logdir-ignored")
     accumulator = ea.EventAccumulator(str(logdir), size_guidance={ea.SCALARS: 0, ea.IMAGES: 0})
     accumulator.Reload()
     return accumulator
@@ -307,24 +362,38 @@ def _scalars_reason(accumulator, losses) -> str | None:
     tags = accumulator.Tags()["scalars"]
     missing = [tag for tag in LOSS_TAGS if tag not in tags]
     if missing:
-        return f"scalar tags: expected {', '.join(LOSS_TAGS)}, found {', '.join(tags) or 'none'}"
+        note("wrong-scalar-tags")
+        # Translators: {expected} and {found} are lists of TensorBoard tags, e.g. Loss/D, Loss/G.
+        return _("scalar tags: expected {expected}, found {found}").format(
+            expected=", ".join(LOSS_TAGS), found=", ".join(tags) or _("none"))
     for tag, column in zip(LOSS_TAGS, (0, 1)):
         events = accumulator.Scalars(tag)
         steps = [event.step for event in events]
         expected_steps = list(range(len(losses)))
         if sorted(steps) != expected_steps:
             if len(set(steps)) < len(steps):
-                return (f"{tag}: the steps {sorted(set(steps))} repeat, so each epoch overwrites the "
-                        f"last one's curve: the global step is epoch * steps_per_epoch + i")
-            return f"{tag}: expected the global steps 0 to {len(losses) - 1}, found {sorted(steps)}"
+                note("steps-repeat")
+                # Translators: {tag} is a TensorBoard tag, e.g. Loss/D; {steps} a list of numbers.
+                return _("{tag}: the steps {steps} repeat, so each epoch overwrites the "
+                         "last one's curve: the global step is epoch * steps_per_epoch + i").format(
+                    tag=tag, steps=sorted(set(steps)))
+            note("wrong-global-steps")
+            return _("{tag}: expected the global steps 0 to {last}, found {steps}").format(
+                tag=tag, last=len(losses) - 1, steps=sorted(steps))
         values = dict((event.step, event.value) for event in events)
         wrong = [step for step in expected_steps if abs(values[step] - losses[step][column]) > 1e-5]
         if wrong:
             other = "Loss/G" if tag == "Loss/D" else "Loss/D"
             swapped = all(abs(values[s] - losses[s][1 - column]) <= 1e-5 for s in expected_steps)
-            hint = f" (that is {other}'s loss: swapped?)" if swapped else ""
-            return (f"{tag} at step {wrong[0]}: expected {losses[wrong[0]][column]:.4f}, found "
-                    f"{values[wrong[0]]:.4f}{hint}")
+            if swapped:
+                note("losses-swapped")
+                # Translators: {tag} and {other} are TensorBoard tags, e.g. Loss/D and Loss/G.
+                return _("{tag} at step {step}: expected {expected:.4f}, found {found:.4f} (that is "
+                         "{other}'s loss: swapped?)").format(tag=tag, step=wrong[0],
+                                                            expected=losses[wrong[0]][column],
+                                                            found=values[wrong[0]], other=other)
+            return _("{tag} at step {step}: expected {expected:.4f}, found {found:.4f}").format(
+                tag=tag, step=wrong[0], expected=losses[wrong[0]][column], found=values[wrong[0]])
     return None
 
 
@@ -336,33 +405,46 @@ def _images_reason(accumulator, epochs: int, count: int) -> str | None:
 
     tags = accumulator.Tags()["images"]
     if IMAGE_TAG not in tags:
-        return f"image tag: expected {IMAGE_TAG!r}, found {', '.join(map(repr, tags)) or 'none'}"
+        note("wrong-image-tag")
+        # Translators: {expected} and {found} are quoted TensorBoard tags.
+        return _("image tag: expected {expected}, found {found}").format(
+            expected=repr(IMAGE_TAG), found=", ".join(map(repr, tags)) or _("none"))
     events = accumulator.Images(IMAGE_TAG)
     if sorted(event.step for event in events) != list(range(epochs)):
-        return (f"{IMAGE_TAG}: expected one grid per epoch at steps 0 to {epochs - 1}, found steps "
-                f"{sorted(event.step for event in events)}")
+        note("not-one-grid-per-epoch")
+        # Translators: {tag} is the TensorBoard image tag, Generated Images; {steps} a list of numbers.
+        return _("{tag}: expected one grid per epoch at steps 0 to {last}, found steps {steps}").format(
+            tag=IMAGE_TAG, last=epochs - 1, steps=sorted(event.step for event in events))
     pixels = np.asarray(Image.open(io.BytesIO(events[-1].encoded_image_string)).convert("L"))
     if pixels.size < count * 28 * 28:
-        return (f"{IMAGE_TAG}: expected a grid of all {count} images (make_grid), found one image of "
-                f"{pixels.shape[1]}x{pixels.shape[0]} pixels")
+        note("single-image")
+        return _("{tag}: expected a grid of all {count} images (make_grid), found one image of "
+                 "{width}x{height} pixels").format(tag=IMAGE_TAG, count=count, width=pixels.shape[1],
+                                                   height=pixels.shape[0])
     # Each test image is about half -1 and half 0: in [0, 1] the zeros are mid-grey (128 of 255).
     grey = float(((pixels > 100) & (pixels < 156)).mean())
     if grey < 0.25:
-        return (f"{IMAGE_TAG}: expected the images in [0, 1], with G's 0 as mid-grey, found "
-                f"{grey:.0%} of the pixels mid-grey: TensorBoard cuts values outside [0, 1] off, so "
-                f"map G's [-1, 1] onto [0, 1] (make_grid(..., normalize=True))")
+        note("grid-not-normalized")
+        # Translators: {share} is a percentage, e.g. 12%.
+        return _("{tag}: expected the images in [0, 1], with G's 0 as mid-grey, found "
+                 "{share} of the pixels mid-grey: TensorBoard cuts values outside [0, 1] off, so "
+                 "map G's [-1, 1] onto [0, 1] (make_grid(..., normalize=True))").format(
+            tag=IMAGE_TAG, share=f"{grey:.0%}")
     return None
 
 
 def _graph_reason(accumulator) -> str | None:
     if not accumulator.Tags()["graph"]:
-        return "no model graph was written: writer.add_graph(model, noise)"
+        note("no-graph")
+        return _("no model graph was written: writer.add_graph(model, noise)")
     ops = {node.op for node in accumulator.Graph().node}
     has_g, has_d = "aten::tanh" in ops, "aten::sigmoid" in ops
     if not (has_g and has_d):
-        only = "G" if has_g else "D" if has_d else "neither network"
-        return (f"the graph shows {only} alone; expected G feeding D in one graph "
-                f"(trace nn.Sequential(G, D) on the noise)")
+        only = "G" if has_g else "D" if has_d else _("neither network")
+        note("graph-not-g-to-d")
+        # Translators: {only} is G, D or "neither network".
+        return _("the graph shows {only} alone; expected G feeding D in one graph "
+                 "(trace nn.Sequential(G, D) on the noise)").format(only=only)
     return None
 
 
@@ -388,8 +470,8 @@ def check_tensorboard_logging(open_writer, log_losses, log_samples, log_graph) -
         logdir = f"{folder}/run"
         writer = call_student("open_writer", open_writer, logdir)
         for method in ("add_scalar", "add_image", "add_graph", "close"):
-            expect(callable(getattr(writer, method, None)), "open_writer's return value",
-                   "a SummaryWriter", type(writer).__name__)
+            expect(callable(getattr(writer, method, None)), _("open_writer's return value"),
+                   _("a SummaryWriter"), type(writer).__name__)
         raised = {}  # part -> why the student's function failed; each part costs its own point
 
         def attempt(part, calls):
@@ -422,7 +504,8 @@ def check_tensorboard_logging(open_writer, log_losses, log_samples, log_graph) -
                                         ("graph", _graph_reason))]
         reasons = [r for r in reasons if r is not None]
     if reasons:
-        print("TensorBoard logging: " + "; ".join(reasons))
+        # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
+        print(_("TensorBoard logging: {reasons}").format(reasons="; ".join(reasons)))
     return 3.0 - len(reasons)
 
 

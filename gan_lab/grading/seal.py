@@ -22,7 +22,8 @@ import sys
 import types
 from typing import Any, Callable
 
-_GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.grading.activations",
+_GRADING_MODULES = ("gan_lab.grading.core", "gan_lab.grading.seal", "gan_lab.grading.mistakes",
+                    "gan_lab.grading.activations",
                     "gan_lab.grading.mlp_gan", "gan_lab.grading.dcgan", "gan_lab.grading.gan_losses",
                     "gan_lab.grading.toy_1d", "gan_lab.course.answers")
 _WATCHED_MODULES = ("builtins", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init",

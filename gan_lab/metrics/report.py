@@ -24,9 +24,22 @@ import torch
 
 from gan_lab.limits import under_autograde
 
-PREFIX = "Sample quality:"
-NOT_MEASURED = (f"{PREFIX} not measured in a graded run (a few training steps say nothing about "
-                "your GAN); your own run of the notebook measures it")
+PREFIX = "Sample quality:"  # in English; each line starts with it in the course's language
+
+
+def _prefix() -> str:
+    from gan_lab.i18n import _
+
+    return _("Sample quality:")
+
+
+def not_measured() -> str:
+    from gan_lab.i18n import _
+
+    return _prefix() + " " + _("not measured in a graded run (a few training steps say nothing "
+                               "about your GAN); your own run of the notebook measures it")
+
+
 # Below these the samples count as poor: fewer than 8 digits is a (partial) mode collapse,
 # and a Fréchet distance over 15x the floor means shapes far from real digits.
 MIN_COVERAGE = 8
@@ -36,17 +49,21 @@ MAX_TOY_RATIO = 3.0
 
 def image_quality_line(results: dict) -> str:
     """The ``Sample quality:`` line, plus advice when poor, for ``evaluate_images`` results."""
+    from gan_lab.i18n import _
+
     coverage = int(results["class_coverage"]["value"])
     frechet = results["frechet_distance"]["value"]
     floor = results["frechet_distance"]["floor"]
-    line = f"{PREFIX} coverage {coverage}/10 digits, Fréchet {frechet:.1f} (real-vs-real floor {floor:.1f})"
+    line = _prefix() + " " + _("coverage {coverage}/10 digits, Fréchet {frechet} (real-vs-real floor {floor})").format(
+        coverage=coverage, frechet=f"{frechet:.1f}", floor=f"{floor:.1f}")
     if coverage < MIN_COVERAGE:
-        line += (f"\nOnly {coverage} of 10 digits appear: G has collapsed onto a few modes. Train "
-                 "longer, or restart with another seed; if it persists, check that D is not "
-                 "winning outright (D(G(z)) near 0 in the loss plot).")
+        line += "\n" + _("Only {coverage} of 10 digits appear: G has collapsed onto a few modes. Train "
+                         "longer, or restart with another seed; if it persists, check that D is not "
+                         "winning outright (D(G(z)) near 0 in the loss plot).").format(coverage=coverage)
     elif frechet > MAX_FRECHET_RATIO * floor:
-        line += (f"\nThe samples are still far from real digits ({frechet / floor:.0f}x the floor): "
-                 "train longer, or look at the loss curves for a D that wins outright.")
+        line += "\n" + _("The samples are still far from real digits ({ratio}x the floor): train "
+                         "longer, or look at the loss curves for a D that wins outright.").format(
+                             ratio=f"{frechet / floor:.0f}")
     return line
 
 
@@ -56,15 +73,18 @@ TOY_STD = 1.25  # the target N(4, 1.25^2)'s spread
 def toy_quality_line(results: dict, mean: float, std: float) -> str:
     """The ``Sample quality:`` line, plus advice when poor, for ``evaluate_toy`` results of
     samples with this ``mean`` and ``std``."""
+    from gan_lab.i18n import _
+
     w1 = results["wasserstein1"]["value"] / results["wasserstein1"]["floor"]
     ks = results["ks_statistic"]["value"] / results["ks_statistic"]["floor"]
-    line = f"{PREFIX} W1 {w1:.1f}x floor, KS {ks:.1f}x floor (mean {mean:.2f}, std {std:.2f})"
+    line = _prefix() + " " + _("W1 {w1}x floor, KS {ks}x floor (mean {mean}, std {std})").format(
+        w1=f"{w1:.1f}", ks=f"{ks:.1f}", mean=f"{mean:.2f}", std=f"{std:.2f}")
     if std < 0.25 * TOY_STD:
-        line += ("\nG has collapsed to (nearly) one value: D wins too easily. Try another seed, "
-                 "a lower learning rate for D, or more training.")
+        line += "\n" + _("G has collapsed to (nearly) one value: D wins too easily. Try another seed, "
+                         "a lower learning rate for D, or more training.")
     elif max(w1, ks) > MAX_TOY_RATIO:
-        line += ("\nThe mean and spread may be close, but the shape is not the target's bell: "
-                 "compare the histogram with the target's curve, and try more steps or another seed.")
+        line += "\n" + _("The mean and spread may be close, but the shape is not the target's bell: "
+                         "compare the histogram with the target's curve, and try more steps or another seed.")
     return line
 
 
@@ -91,7 +111,7 @@ def report_image_quality(generator: torch.nn.Module, noise: Callable[[int], torc
     if not isinstance(n, int) or n < 1000:
         raise ValueError(f"n: expected at least 1,000 samples for a stable score, found {n!r}")
     if under_autograde():
-        show(NOT_MEASURED)
+        show(not_measured())
         return {}
     was_training = generator.training
     generator.eval()
@@ -122,7 +142,7 @@ def report_toy_quality(samples, *, show: Callable[[str], None] = print,
     if len(samples) < 1000:
         raise ValueError(f"samples: expected at least 1,000 for a stable score, found {len(samples)}")
     if under_autograde():
-        show(NOT_MEASURED)
+        show(not_measured())
         return {}
     results = evaluate_toy(samples, seed=seed)
     show(toy_quality_line(results, float(samples.mean()), float(samples.std(ddof=1))))

@@ -449,16 +449,24 @@ class Class:
         browser.wait_for(lambda: browser.js("return location.href").startswith(target) and
                          browser.js("return document.readyState") == "complete", timeout=30,
                          what=f"{student}'s submission page")
-        field = browser.wait_for(lambda: browser.find_all(f"input.score#{grade_id}"), timeout=30,
-                                 what=f"the score field of {grade_id}")[0]
-        field.clear()
-        field.send_keys(str(points), "\t")  # formgrader saves when the field loses focus
-        deadline = time.monotonic() + 30
-        while gradebook_scores(self.settings.course_root, lab).get(student, {}).get(grade_id) != points:
-            if time.monotonic() > deadline:
-                browser.keep_failure()
-                pytest.fail(f"formgrader did not save {points} for {student}'s {grade_id} within 30 s")
-            time.sleep(0.3)
+        # formgrader binds its fields once the submission's grades have loaded (formgrade.js sets
+        # grades.loaded); points typed before that are overwritten by the (empty) loaded score. Each
+        # try waits for the save, and the next one types the points again.
+        browser.wait_for(lambda: browser.js("return !!(window.formgrader && formgrader.grades && "
+                                            "formgrader.grades.loaded && formgrader.comments.loaded)"),
+                         timeout=30, what="formgrader to load the submission's grades")
+        for _try in range(3):
+            field = browser.wait_for(lambda: browser.find_all(f"input.score#{grade_id}"), timeout=30,
+                                     what=f"the score field of {grade_id}")[0]
+            field.clear()
+            field.send_keys(str(points), "\t")  # formgrader saves when the field loses focus
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                if gradebook_scores(self.settings.course_root, lab).get(student, {}).get(grade_id) == points:
+                    return
+                time.sleep(0.3)
+        browser.keep_failure()
+        pytest.fail(f"formgrader did not save {points} for {student}'s {grade_id} in three tries of 15 s")
 
     def _click_link(self, user: User, label: str) -> None:
         """Click formgrader's link ``label`` (in the page, not the breadcrumb) and wait for the

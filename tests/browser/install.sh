@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What tests/browser needs, installed only when missing (safe to run on every CI build):
 #   - Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver), a matched pair;
+#   - a font with Chinese characters (fonts-wqy-zenhei), for the Chinese edition's pages;
 #   - selenium in the project's virtual environment (.venv, made by `make setup`).
 # Without them the browser tests skip; this script fails loudly when it cannot install them.
 set -euo pipefail
@@ -18,6 +19,15 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     echo "tests/browser/install.sh: installing chromium and chromium-driver (apt)"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# The Chinese edition's pages need a font with Chinese characters (else Chromium draws boxes).
+if ! fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    echo "tests/browser/install.sh: installing fonts-wqy-zenhei (apt), for the Chinese pages"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-wqy-zenhei >/dev/null
 fi
 
 if [ ! -x "$PYTHON" ]; then

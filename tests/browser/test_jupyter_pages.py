@@ -1,5 +1,6 @@
-"""JupyterLab in a real browser: a student runs the solved lab 1 (formgrader, with every role's
-account, is tests/browser/test_hub_class.py)."""
+"""JupyterLab in a real browser: a student of the Chinese edition runs the solved lab 1, and a
+Chinese feedback page shows Chinese and its figures (formgrader, with every role's account, is
+tests/browser/test_hub_class.py; the English labs run in kernels in tests/test_notebooks.py)."""
 import json
 import os
 import re
@@ -22,13 +23,24 @@ LAB_SETTINGS = {
 }
 
 
+LANGUAGE = "zh_CN"
+CHINESE_LAB = "toy_1d"  # the lab tests/conftest.py grades in Chinese (graded_chinese)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 @pytest.fixture(scope="module")
 def course_root(servers, tmp_path_factory):
-    """A course folder with a student's solved copy of lab 1."""
+    """A course folder with a Chinese student's solved copy of lab 1 (the Chinese source, made
+    from solutions/ and translations/ as `gan-lab release --lang zh_CN` makes it)."""
+    from gan_lab.course.i18n.release import translated_source
+
     root = tmp_path_factory.mktemp("jupyter-course")
     shutil.copytree(REPO / "solutions", root / "solutions")
     shutil.copy(REPO / "nbgrader_config.py", root)
-    solution_submission(root / "solutions" / LAB / f"{LAB}.ipynb", root / NOTEBOOK)
+    source = root / "solutions-zh_CN" / LAB / f"{LAB}.ipynb"
+    source.parent.mkdir(parents=True)
+    nbformat.write(translated_source(LAB, LANGUAGE).notebook, source)
+    solution_submission(source, root / NOTEBOOK)
     return root
 
 
@@ -45,7 +57,8 @@ def jupyter_lab(servers, course_root, small_mnist, tmp_path_factory):
         JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         IPYTHONDIR=str(home / "ipython"),
         # The kernel trains a few steps on the 64-digit set, offline.
-        GAN_LAB_SMOKE="1", GAN_LAB_OFFLINE="1", GAN_LAB_MNIST_DIR=str(small_mnist / "MNIST" / "raw"))
+        GAN_LAB_SMOKE="1", GAN_LAB_OFFLINE="1", GAN_LAB_MNIST_DIR=str(small_mnist / "MNIST" / "raw"),
+        GAN_LAB_LANGUAGE=LANGUAGE)
     port, token = servers.free_port(), secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}"
     server = servers.Server("jupyter lab", [
@@ -103,12 +116,37 @@ def test_solved_lab_runs_all_cells_in_jupyterlab_without_errors(browser, jupyter
     # Error outputs render with the stderr MIME type too; the traceback header is checked besides.
     outputs = "\n".join(element.text for element in browser.find_all(".jp-OutputArea"))
     assert "Traceback" not in outputs, outputs
+    # The handout and what the code printed are Chinese.
+    prose = " ".join(element.text for element in browser.find_all(".jp-MarkdownOutput"))
+    assert len(CJK.findall(prose)) > 1000, prose[:500]
+    assert CJK.search(outputs) and "Traceback" not in outputs, outputs[:500]
     # The training cell ends with a grid of samples: scroll to it for the screenshot.
     images = browser.wait_for(
         lambda: [img for img in browser.find_all(".jp-RenderedImage img")
                  if browser.js("return arguments[0].naturalWidth", img) > 0],
         timeout=10, what="the sample grid image output")
     browser.js("arguments[0].scrollIntoView({block: 'center'})", images[-1])
-    browser.screenshot(f"jupyterlab-{LAB}.png")
+    browser.screenshot(f"jupyterlab-{LAB}-{LANGUAGE}.png")
     browser.assert_loopback_only()
 
+
+
+def test_a_chinese_feedback_page_shows_chinese_and_its_figures(browser, graded_chinese):
+    """Does a feedback page of the toy lab graded in Chinese read in Chinese, name the mistakes in
+    Chinese and show the lab's figures?"""
+    page = graded_chinese / "feedback" / "mistakes-1" / CHINESE_LAB / f"{CHINESE_LAB}.html"
+    browser.get(page.as_uri())
+    figures = browser.wait_for(lambda: [img for img in browser.find_all("img")
+                                        if browser.js("return arguments[0].naturalWidth", img) > 0],
+                               timeout=30, what="the feedback page's figures")
+    assert figures  # the figures the graded run drew
+    body = browser.find_all("body")[0].text
+    assert len(CJK.findall(body)) > 1000
+    failures = [line for line in body.splitlines() if line.startswith("GradingFailure:")]
+    assert failures and all(CJK.search(line) for line in failures), failures
+    browser.js("arguments[0].scrollIntoView({block: 'center'})",
+               next(e for e in browser.find_all("pre") if e.text.startswith("GradingFailure:")))
+    browser.screenshot(f"feedback-{CHINESE_LAB}-zh_CN.png")
+    # Not assert_loopback_only: nbgrader's feedback template asks a CDN for MathJax (offline it
+    # gets nothing); the page is nbgrader's.
+    browser.forget_requests()

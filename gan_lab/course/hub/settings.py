@@ -51,6 +51,7 @@ class HubSettings:
     admin_users: tuple = ()
     proxy_command: str = "configurable-http-proxy"
     state_root: str = ""  # the hub's own files; default PREFIX/state
+    language: str = ""  # the class's language (GAN_LAB_LANGUAGE, e.g. zh_CN); "" for English
 
     def __post_init__(self):
         for name in ("prefix", "course_root", "exchange_root", "data_root"):

@@ -54,6 +54,8 @@ def role_environment(settings: HubSettings, role: str) -> dict[str, str]:
         "GAN_LAB_ROLE": role,  # `gan-lab doctor` checks the environment fits the role
         "GAN_LAB_HUB_SETTINGS": str(settings.path),
     }
+    if settings.language:  # what gan_lab prints, the checks and the feedback speak it
+        variables["GAN_LAB_LANGUAGE"] = settings.language
     if role != "students":
         # The grading sandbox binds the MNIST source read-only into every kernel.
         variables["GAN_LAB_MNIST_DIR"] = str(settings.data_root / "MNIST" / "raw")
