@@ -250,6 +250,9 @@ def format_similarity(result: Similarity, top: int = 10) -> str:
              f"[{result.lab}] threshold in use: a pair's similarity beats the {RIVALS}th best match "
              f"either student has elsewhere by at least {result.threshold:.2f}, sharing at least "
              f"{result.min_weight:g} weighted fingerprints; {len(result.listed)} pair(s) reach it"]
+    if len(result.sources) <= RIVALS:
+        lines.append(f"[{result.lab}] with {len(result.sources)} sources nobody has a {RIVALS}th best match "
+                     "elsewhere, so each pair is measured against 0: every alike pair is listed")
     lines.append(f"{'score':>6} {'simil.':>6} {'weight':>7} {'shared':>6}  pair")
     for pair in result.pairs[:max(top, len(result.listed))]:
         mark = "LISTED" if pair.listed else ""

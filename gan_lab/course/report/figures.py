@@ -84,9 +84,14 @@ def similarity_histogram(scores: list[float], threshold: float, lab: str) -> str
     """Every pair's score, with the threshold at which a pair is listed."""
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(5.2, 2.4))
-    axis.hist(scores, bins=[i / 40 - 0.5 for i in range(61)], color="#4f6d7a")
+    counts, _edges, _bars = axis.hist(scores, bins=[i / 40 - 0.5 for i in range(61)], color="#4f6d7a")
     axis.axvline(threshold, color="#d1495b", linestyle="--", label=f"threshold {threshold:.2f}")
-    axis.set_yscale("log")
+    if max(counts, default=0) > 20:  # a large class: the few pairs near the threshold stay visible
+        axis.set_yscale("log")
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("similarity above each student's 5th best match elsewhere")
     axis.set_ylabel("pairs")
     axis.set_title(f"{lab}: similarity of every pair")

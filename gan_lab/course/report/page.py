@@ -51,7 +51,7 @@ def write_report(course_dir: Path, labs: Sequence[str], out_dir: Path, *, refere
                                  "figure": figures.similarity_histogram([p.score for p in result.pairs],
                                                                         result.threshold, lab)})
             tables.write_similarity(out_dir, result)
-            say(f"[{lab}] similarity: {len(result.listed)} pair(s) above the threshold {result.threshold:.1f}")
+            say(f"[{lab}] similarity: {len(result.listed)} pair(s) above the threshold {result.threshold:.2f}")
     all_mistakes.sort(key=lambda m: (-m.count, m.key))
     tables.write_mistakes(out_dir, all_mistakes, all_unnamed)
     template = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent),
