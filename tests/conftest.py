@@ -6,6 +6,9 @@ import torch
 
 # Tests never reach the network: MNIST preparation must take its offline paths.
 os.environ.setdefault("GAN_LAB_OFFLINE", "1")
+# The environment before any test changed it (monkeypatch.setenv changes it for the whole
+# process): what the processes the background set-ups start get.
+ENVIRON_AT_START = dict(os.environ)
 
 
 @pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
@@ -174,7 +177,7 @@ def run_solved_labs(root):
     paths = {lab: root / lab / f"{lab}.ipynb" for lab in course_helpers.SOLVED_RUN_LABS}
     for lab, path in paths.items():
         solution_submission(REPO / "solutions" / lab / f"{lab}.ipynb", path)
-    env = {key: value for key, value in os.environ.items() if key != "NBGRADER_EXECUTION"}
+    env = {key: value for key, value in ENVIRON_AT_START.items() if key != "NBGRADER_EXECUTION"}
     env.update(course_helpers.KERNEL_ENV, GAN_LAB_SMOKE="1", GAN_LAB_OFFLINE="1", MPLBACKEND="Agg")
     done = subprocess.run([sys.executable, "-c", _EXECUTE, *map(str, paths.values())], env=env,
                           capture_output=True, text=True)
@@ -194,7 +197,8 @@ def in_own_process(module: str, function: str):
     tests = Path(__file__).resolve().parent
     script = (f"import json, sys\nsys.path.insert(0, {str(tests)!r})\nfrom {module} import {function}\n"
               f"print('\\n' + json.dumps({function}()))")
-    done = subprocess.run([sys.executable, "-c", script], cwd=tests.parent, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", script], cwd=tests.parent, env=ENVIRON_AT_START,
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return json.loads(done.stdout.splitlines()[-1])
 
