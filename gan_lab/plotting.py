@@ -86,6 +86,12 @@ def show_images(
     return fig
 
 
+def _short_run_marker(values) -> Optional[str]:
+    """A dot per step for a run of a few steps (a graded or smoke run): a line through one
+    point draws nothing."""
+    return "o" if len(values) < 20 else None
+
+
 def plot_losses(history: Mapping[str, Sequence[float]]) -> Figure:
     """The four training curves on a 2 x 2 grid: D on real, D on fake, D total, G.
 
@@ -104,7 +110,8 @@ def plot_losses(history: Mapping[str, Sequence[float]]) -> Figure:
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
     for ax, (key, title) in zip(axes.flat, LOSS_PANELS):
         # float() also accepts 0-d tensors, for histories that kept them.
-        ax.plot([float(value) for value in history[key]], linewidth=0.8)
+        values = [float(value) for value in history[key]]
+        ax.plot(values, linewidth=0.8, marker=_short_run_marker(values))
         ax.set_title(title)
         ax.set_xlabel("step")
         ax.set_ylabel("loss")
@@ -127,7 +134,8 @@ def plot_d_and_g_losses(history: Mapping[str, Sequence[float]], *, window: Optio
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharex=True)
     for ax, key, title in zip(axes, ("d_loss", "g_loss"), ("D loss", "G loss")):
         values = np.array([float(value) for value in history[key]], dtype=float)
-        ax.plot(values, linewidth=0.5, alpha=0.4, label="per step")
+        marker = _short_run_marker(values)
+        ax.plot(values, linewidth=0.5, alpha=1.0 if marker else 0.4, marker=marker, label="per step")
         size = window or max(1, len(values) // 50)
         if 1 < size <= len(values):
             smooth = np.convolve(values, np.ones(size) / size, mode="valid")

@@ -191,6 +191,18 @@ def test_d_and_g_losses_are_drawn_side_by_side_with_their_moving_average():
     assert max(smooth.get_ydata()) == pytest.approx(1.5)  # the 0/1 alternation averages out
 
 
+def test_a_run_of_a_few_steps_is_drawn_as_dots_a_long_one_as_a_line():
+    """A graded run trains a step or two: a line through one point would leave the panels empty."""
+    from gan_lab.plotting import plot_d_and_g_losses
+
+    short = {"d_loss": [1.3], "g_loss": [0.7], "d_loss_real": [0.6], "d_loss_fake": [0.7]}
+    long = {key: [0.5] * 200 for key in short}
+    for plot in (plot_losses, plot_d_and_g_losses):
+        assert {line.get_marker() for ax in plot(short).axes for line in ax.get_lines()} == {"o"}
+        assert {line.get_marker() for ax in plot(long).axes for line in ax.get_lines()} == {"None"}
+    plt.close("all")
+
+
 def test_d_and_g_losses_name_what_is_missing():
     from gan_lab.plotting import plot_d_and_g_losses
 
