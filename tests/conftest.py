@@ -203,6 +203,18 @@ def in_own_process(module: str, function: str):
     return json.loads(done.stdout.splitlines()[-1])
 
 
+def follow_up_corpus(root):
+    """The graded corpus copied to ``root``, then what an instructor does there afterwards
+    (``corpus.follow_ups``): its outcomes."""
+    import shutil
+
+    import corpus
+
+    graded, _, _ = EARLY.wait("graded_corpus")
+    shutil.copytree(graded, root / "course")
+    return corpus.follow_ups(root / "course")
+
+
 def compile_on_the_cpu(_root):
     return in_own_process("test_fastpath", "compiled_and_eager_runs")
 
@@ -234,19 +246,21 @@ class EarlySetups:
     """The costliest set-ups, started in a background thread before the first test when a
     collected test reads them: the graded course, the graded corpus, its serial reference, the
     toy lab graded in Chinese, lab 1 graded twice, the solved labs run as a student runs them,
-    and two long computations of their own (a CPU torch.compile, the toy's CPU budget), about
+    the corpus's follow-ups (a hold released, re-grades), and two long computations of their own (a CPU torch.compile, the toy's CPU budget), about
     750 CPU-seconds together. They run while the other tests do, filling the cores
     those leave idle, and the tests that read them run last
     (``pytest_collection_modifyitems``). The shared ``small_mnist`` and ``course`` come from the
     same thread; a run that needs none of them makes everything in the fixtures."""
 
     NAMES = ("graded_course", "graded_corpus", "serial_corpus", "graded_chinese", "solved_runs",
-             "graded_twice", "compiled_vs_eager", "toy_snapshots")
+             "graded_twice", "compiled_vs_eager", "toy_snapshots", "corpus_follow_ups")
     # These get an empty folder, not a copy of the course.
-    NO_COURSE = ("solved_runs", "compiled_vs_eager", "toy_snapshots")
+    NO_COURSE = ("solved_runs", "compiled_vs_eager", "toy_snapshots", "corpus_follow_ups")
     # These run after the grading, one at a time: the foreground's last tests leave a core idle
     # then, and at the start they would slow the hub's class (its servers and browsers) instead.
-    LATE = ("graded_twice", "solved_runs", "compiled_vs_eager", "toy_snapshots")
+    # The corpus's follow-ups come first: they need the graded corpus, and they were the
+    # suite's last minute, run alone.
+    LATE = ("corpus_follow_ups", "graded_twice", "solved_runs", "compiled_vs_eager", "toy_snapshots")
 
     def __init__(self):
         self._futures: dict = {}
@@ -276,7 +290,8 @@ class EarlySetups:
             grading = {"graded_course": grade_course, "graded_corpus": corpus.grade_corpus,
                        "serial_corpus": corpus.grade_serially, "graded_chinese": grade_chinese,
                        "solved_runs": run_solved_labs, "graded_twice": grade_twice,
-                       "compiled_vs_eager": compile_on_the_cpu, "toy_snapshots": train_the_toy}
+                       "compiled_vs_eager": compile_on_the_cpu, "toy_snapshots": train_the_toy,
+                       "corpus_follow_ups": follow_up_corpus}
             threads = [threading.Thread(target=settle, args=(name, grading[name], root), daemon=True)
                        for name, root in roots.items() if name not in self.LATE]
             for thread in threads:
@@ -399,6 +414,20 @@ def graded_twice(course, tmp_path_factory):
     if EARLY.started("graded_twice"):
         return EARLY.wait("graded_twice")
     return grade_twice(copy_course(course, tmp_path_factory, "graded_twice"))
+
+
+@pytest.fixture(scope="session")
+def corpus_follow_ups(graded_corpus, tmp_path_factory):
+    """Releasing a hold and re-grading, in a copy of the graded corpus (``follow_up_corpus``)."""
+    import shutil
+
+    import corpus
+
+    if EARLY.started("corpus_follow_ups"):
+        return EARLY.wait("corpus_follow_ups")
+    root = tmp_path_factory.mktemp("corpus_follow_ups") / "course"
+    shutil.copytree(graded_corpus[0], root)
+    return corpus.follow_ups(root)
 
 
 @pytest.fixture(scope="session")

@@ -167,8 +167,11 @@ for what, attempt in attempts.items():
 
 CASES = [
     Case("good", "the solutions, untouched", lambda nb: nb, FULL, "Score: 8.0 / 14.0"),
+    # It sleeps rather than spins: the cell timeout and the interrupt are the same, and its
+    # two timeouts (its test cell and the write-up's training run call it) then cost no CPU.
     Case("infinite_loop", "an infinite loop in decorate_with_diffs",
-         replace("decorate-with-diffs", "    mean = data.mean", "    while True:\n        pass\n    mean = data.mean"),
+         replace("decorate-with-diffs", "    mean = data.mean",
+                 "    import time\n    while True:\n        time.sleep(0.05)\n    mean = data.mean"),
          {**FULL, "decorate-with-diffs-tests": 0.0}, "CellTimeoutError"),
     Case("exception", "get_distribution_sampler raises",
          replace("get-distribution-sampler", "        return mu + sigma", "        raise ValueError('oops')\n        return mu + sigma"),
@@ -304,3 +307,38 @@ def grade_serially(root: Path) -> Path:
     # strict=False: nbgrader logs the os_exit kernel's death as an error and grades on.
     nbgrader(root, "autograde", LAB, "--force", env=course_helpers.KERNEL_ENV, strict=False)
     return root
+
+
+def follow_ups(root: Path) -> dict:
+    """What an instructor does in the graded corpus ``root`` afterwards, in order, and what each
+    step printed and left in the gradebook and the feedback (``test_corpus.py`` checks them):
+
+    - ``release``: after review, ``release-hold`` on attack_gc, then its re-grade, then
+      ``release-hold`` on good, which was never held;
+    - ``regrade``: ``autograde`` of good and honest_wrong, both unchanged, then of good
+      again after a cell was added to its notebook.
+    """
+    from course_helpers import feedback_text
+    from gan_lab.course.gradebook import scores
+
+    def autograded(student):
+        return {c.name: c.score for c in scores(root, LAB, student) if not c.manual}
+
+    released = gan_lab("release-hold", LAB, "attack_gc", cwd=root)
+    release = {"released": released, "scores": autograded("attack_gc"),
+               "feedback": feedback_text(root, LAB, "attack_gc")}
+    release["again"] = gan_lab("autograde", LAB, "--student", "attack_gc", "--force", cwd=root)
+    release["scores_again"] = autograded("attack_gc")
+    release["refused"] = gan_lab("release-hold", LAB, "good", cwd=root)
+
+    page = root / "feedback" / "good" / LAB / f"{LAB}.html"
+    regrade = {"before": (page.stat().st_mtime_ns, autograded("honest_wrong"))}
+    regrade["unchanged"] = gan_lab("autograde", LAB, "--student", "good", "--student", "honest_wrong", cwd=root)
+    regrade["after"] = (page.stat().st_mtime_ns, autograded("honest_wrong"))
+    submission = root / "submitted" / "good" / LAB / f"{LAB}.ipynb"
+    notebook = nbformat.read(submission, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("Handed in again after the deadline."))
+    nbformat.write(notebook, submission)
+    regrade["changed"] = gan_lab("autograde", LAB, "--student", "good", cwd=root)
+    regrade["page_after_change"] = page.stat().st_mtime_ns
+    return {"release": release, "regrade": regrade}

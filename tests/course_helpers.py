@@ -13,8 +13,10 @@ from gan_lab.course.nbgrader_run import solution_submission
 # Set by the ``course`` fixture: kernels read MNIST from the small prepared set, offline.
 KERNEL_ENV: dict[str, str] = {}
 # The labs run solved in a kernel as a student runs them (conftest.run_solved_labs). Lab 2 runs
-# that way in tests/test_student_build.py, in a kernel of its student wheel's fresh venv.
-SOLVED_RUN_LABS = ("gan_losses", "mlp_gan", "toy_1d")
+# that way in tests/test_student_build.py, in a kernel of its student wheel's fresh venv, and
+# lab 1 in JupyterLab's Run All, in its Chinese edition (tests/browser/test_jupyter_pages.py:
+# the same code, and the same checks of every cell's count, errors and stderr).
+SOLVED_RUN_LABS = ("gan_losses", "toy_1d")
 
 
 def nbgrader(course: Path, *args: str) -> str:

@@ -2,8 +2,9 @@
 
 The runs happen in ``tests/conftest.py`` (``run_solved_labs``), in the background beside the
 other tests. Lab 2 (dcgan) runs the same way, in a kernel of its student wheel's fresh
-environment, in ``tests/test_student_build.py``: running it here too would pay for the same
-check twice."""
+environment, in ``tests/test_student_build.py``, and lab 1 (mlp_gan) in JupyterLab's Run All,
+in its Chinese edition, in ``tests/browser/test_jupyter_pages.py``: running them here too would
+pay for the same checks twice."""
 import pytest
 
 from course_helpers import SOLVED_RUN_LABS

@@ -1,6 +1,7 @@
 """JupyterLab in a real browser: a student of the Chinese edition runs the solved lab 1, and a
 Chinese feedback page shows Chinese and its figures (formgrader, with every role's account, is
-tests/browser/test_hub_class.py; the English labs run in kernels in tests/test_notebooks.py)."""
+tests/browser/test_hub_class.py; the other labs run in kernels in tests/test_notebooks.py and
+tests/test_student_build.py, and this run is lab 1's)."""
 import json
 import os
 import re
@@ -16,7 +17,7 @@ LAB = "mlp_gan"
 NOTEBOOK = f"student/{LAB}.ipynb"  # the solved lab inside the course folder the server shows
 # JupyterLab settings for a test profile: every cell stays in the page (the default windowing
 # drops cells scrolled out of view), and no news or update checks that would leave the machine.
-KERNEL_IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"  # the notebook toolbar's kernel state
+KERNEL_STATUS = ".jp-StatusBar-TextItem[title^='Change kernel']"  # "Python 3 (ipykernel) | Idle"
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
@@ -41,6 +42,8 @@ def course_root(servers, tmp_path_factory):
     source.parent.mkdir(parents=True)
     nbformat.write(translated_source(LAB, LANGUAGE).notebook, source)
     solution_submission(source, root / NOTEBOOK)
+    for picture in (REPO / "solutions" / LAB).glob("*.png"):  # the handout's figures, beside it
+        shutil.copy(picture, root / NOTEBOOK.rsplit("/", 1)[0])
     return root
 
 
@@ -85,6 +88,16 @@ def click_menu(browser, menu: str, item: str) -> None:
     browser.wait_for(lambda: find(".lm-Menu-item", item), timeout=10, what=f"{menu} > {item}")[0].click()
 
 
+def kernel_idle(browser):
+    """A condition: the notebook's kernel is connected and idle, as the status bar says. (The
+    toolbar's execution indicator says idle before any kernel is there; Run All then asks which
+    kernel to start.)"""
+    def idle():
+        return [item for item in browser.find_all(KERNEL_STATUS)
+                if item.text.endswith("| Idle") and not item.text.startswith("No Kernel")]
+    return idle
+
+
 def test_solved_lab_runs_all_cells_in_jupyterlab_without_errors(browser, jupyter_lab, course_root):
     """Does Run > Run All Cells on the solved lab 1 finish with every cell numbered and no error shown?"""
     url, token = jupyter_lab
@@ -94,7 +107,7 @@ def test_solved_lab_runs_all_cells_in_jupyterlab_without_errors(browser, jupyter
     prompts = ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt"
     browser.wait_for(lambda: len(browser.find_all(prompts)) == code_cells,
                      timeout=60, what=f"the notebook's {code_cells} code cells in the page")
-    browser.wait_for(lambda: browser.find_all(KERNEL_IDLE), timeout=60, what="the kernel to go idle")
+    browser.wait_for(kernel_idle(browser), timeout=60, what="the kernel to connect and go idle")
     counts = [element.text for element in browser.find_all(prompts)]
     assert not any(re.search(r"\d", count) for count in counts), f"cells already ran: {counts}"
 
@@ -105,7 +118,7 @@ def test_solved_lab_runs_all_cells_in_jupyterlab_without_errors(browser, jupyter
     def finished_or_failed():
         """Every cell numbered and the kernel idle; or an error shown (Run All stops there)."""
         counts = [element.text.strip() for element in browser.find_all(prompts)]
-        idle = browser.find_all(KERNEL_IDLE)
+        idle = kernel_idle(browser)()
         return (all(re.fullmatch(r"\[\d+\]:", count) for count in counts) and idle) or \
             browser.find_all(stderr_outputs)
 
