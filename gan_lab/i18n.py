@@ -34,6 +34,13 @@ def _(message: str) -> str:
     return _catalog(language()).gettext(message)
 
 
+def clauses(parts) -> str:
+    """Several clauses of one message joined as the course's language separates them
+    ("A; B" in English, "A；B" in Chinese)."""
+    # Translators: the separator between two clauses of one message, as in "A; B".
+    return _("; ").join(parts)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it now (gettext's ``noop``): for
     English that is translated later, into another language than the course's."""

@@ -141,6 +141,35 @@ def test_messages_speak_the_course_language_with_the_same_numbers(monkeypatch):
     assert re.findall(r"\d+\.?\d*", chinese) == re.findall(r"\d+\.?\d*", english)
 
 
+def test_a_failure_of_several_clauses_is_punctuated_in_the_course_language(monkeypatch, shown):
+    """Two wrong activations make one message of two clauses: "A; B" in English, "A；B" in Chinese."""
+    from student_code import notebook
+
+    from gan_lab.grading import toy_1d
+    from gan_lab.grading.core import GradingFailure
+
+    Generator = notebook("""
+        class Generator(nn.Module):  # ELU and Sigmoid swapped
+            def __init__(self, input_size, hidden_size, output_size):
+                super().__init__()
+                self.model = nn.Sequential(nn.Linear(input_size, hidden_size), nn.Sigmoid(),
+                                           nn.Linear(hidden_size, hidden_size), nn.ELU(),
+                                           nn.Linear(hidden_size, output_size))
+
+            def forward(self, x):
+                return self.model(x)
+        """)["Generator"]
+
+    messages = {}
+    for lang in ("en", "zh_CN"):
+        monkeypatch.setenv("GAN_LAB_LANGUAGE", lang)
+        with pytest.raises(GradingFailure) as failure:
+            toy_1d.check_generator(Generator)
+        messages[lang] = str(failure.value)
+    assert messages["en"].count("; ") == 1 and "；" not in messages["en"], messages["en"]
+    assert messages["zh_CN"].count("；") == 1 and "; " not in messages["zh_CN"], messages["zh_CN"]
+
+
 # --------------------------------------------------------------------------- graded in Chinese
 @pytest.mark.slow
 def test_a_chinese_class_is_graded_exactly_as_the_english_one(graded_chinese, graded_course):

@@ -22,7 +22,7 @@ from torch import nn
 
 from gan_lab.grading import mistakes
 from gan_lab.grading.core import GradingFailure, call_student, fail
-from gan_lab.i18n import _
+from gan_lab.i18n import _, clauses
 
 Tensor = torch.Tensor
 RTOL, ATOL = 1e-4, 1e-5  # float32 student code against float64 candidates
@@ -276,7 +276,7 @@ def explain(what: str, trace: Trace, expected: Sequence[Activation], spec: str, 
     hint, mistake = next(((text, slug) for pattern, text, slug in hints
                           if all(activation.matches(found[i]) for i, activation in pattern.items())),
                          ("", "wrong-activation"))
-    problems = "; ".join(wrong)
+    problems = clauses(wrong)
     # Translators: {what} is the student's network, as code; {problems} one or more
     # "PLACE: expected X, found Y", and {hint} a sentence on the likely mistake.
     message = (_("{what}: {problems}: {hint}").format(what=what, problems=problems, hint=hint) if hint

@@ -31,7 +31,7 @@ from gan_lab.grading.core import (
     sgd_step_on_copy,
     weights_match,
 )
-from gan_lab.i18n import _
+from gan_lab.i18n import _, clauses
 
 Tensor = torch.Tensor
 
@@ -404,7 +404,7 @@ def check_batchnorm_reading(bn_second_argument, bn_momentum) -> float:
                          "found {found}").format(found=repr(bn_momentum)))
     if reasons:
         # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
-        print(_("BatchNorm2d reading: {reasons}").format(reasons="; ".join(reasons)))
+        print(_("BatchNorm2d reading: {reasons}").format(reasons=clauses(reasons)))
     return points
 
 
@@ -570,7 +570,7 @@ def check_training_step(training_step) -> float:
             points += 2
     if reasons:
         # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
-        print(_("training_step: {reasons}").format(reasons="; ".join(reasons)))
+        print(_("training_step: {reasons}").format(reasons=clauses(reasons)))
     return points
 
 

@@ -21,7 +21,7 @@ from gan_lab.grading.activations import (IDENTITY, RELU, TANH, Activation, ident
                                          record_layers, unknown)
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
                                   fail, linear_layers, note, parameter_count, require_student_code)
-from gan_lab.i18n import _
+from gan_lab.i18n import _, clauses
 
 Tensor = torch.Tensor
 Formula = Callable[..., Tensor]  # float64 tensors -> a float64 scalar
@@ -701,7 +701,7 @@ def check_minimax_answers(minimax_value, points) -> float:
 
     named = [note(slug) for slug in slugs if slug is not None]
     if len(problems) == 2:
-        raise GradingFailure("; ".join(problems), key=named[0] if named else None)
+        raise GradingFailure(clauses(problems), key=named[0] if named else None)
     for problem in problems:
         print(problem)  # stdout shows in the feedback; stderr would zero the cell
     return 2.0 - len(problems)

@@ -16,7 +16,7 @@ from gan_lab.grading.activations import IDENTITY, RELU, SIGMOID, TANH, explain, 
 from gan_lab.grading.core import (GradingFailure, build, call_student, check, describe_linears, expect,
                                   fail, fill_gradients, linear_layers, linears_with_widths, max_difference,
                                   note, require_student_code, sgd_step_on_copy, weights_match)
-from gan_lab.i18n import _
+from gan_lab.i18n import _, clauses
 
 TOLERANCE = 1e-5
 
@@ -244,7 +244,7 @@ def check_train_discriminator(train_discriminator) -> float:
         points += 1
     if reasons:
         # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
-        print(_("train_discriminator: {reasons}").format(reasons="; ".join(reasons)))
+        print(_("train_discriminator: {reasons}").format(reasons=clauses(reasons)))
     return points
 
 
@@ -293,7 +293,7 @@ def check_train_generator(train_generator) -> float:
             reasons.append(_("G's update: {reason}").format(reason=step))
     if reasons:
         # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
-        print(_("train_generator: {reasons}").format(reasons="; ".join(reasons)))
+        print(_("train_generator: {reasons}").format(reasons=clauses(reasons)))
     return points
 
 
@@ -505,7 +505,7 @@ def check_tensorboard_logging(open_writer, log_losses, log_samples, log_graph) -
         reasons = [r for r in reasons if r is not None]
     if reasons:
         # Translators: the partial-credit line of a check; {reasons} lists why points were withheld.
-        print(_("TensorBoard logging: {reasons}").format(reasons="; ".join(reasons)))
+        print(_("TensorBoard logging: {reasons}").format(reasons=clauses(reasons)))
     return 3.0 - len(reasons)
 
 
