@@ -1318,7 +1318,10 @@ def main() -> int:
     parser.add_argument("--extract", default="lines", choices=EXTRACTS,
                         help="what is compared: " + "; ".join(f"{k}: {v}" for k, v in EXTRACTS.items()))
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the N highest honest pairs")
+    parser.add_argument("--no-canonical", action="store_true",
+                        help="compare the code as written, not in gan_lab.course.canonical's form")
     args = parser.parse_args()
+    similar.CANONICAL = not args.no_canonical
     if os.environ.get("PYTHONHASHSEED") != str(args.hash_seed):
         os.execve(sys.executable, [sys.executable, *sys.argv],
                   {**os.environ, "PYTHONHASHSEED": str(args.hash_seed)})
@@ -1328,7 +1331,7 @@ def main() -> int:
     summary, classes, labs_built = [], {}, []
     print(f"copydetect: NOISE {similar.NOISE}, GUARANTEE {similar.GUARANTEE}, THRESHOLD {similar.THRESHOLD}, "
           f"MIN_WEIGHT {similar.MIN_WEIGHT}; seed {args.seed}, PYTHONHASHSEED {args.hash_seed}, disguise rate "
-          f"{args.disguise_rate}; {os.cpu_count()} cores")
+          f"{args.disguise_rate}; canonical form {'on' if similar.CANONICAL else 'off'}; {os.cpu_count()} cores")
     print(f"compared: {args.extract} ({EXTRACTS[args.extract]})")
     with tempfile.TemporaryDirectory(prefix="bench-similarity-") as tmp:
         tmp = Path(tmp)

@@ -66,6 +66,48 @@ def test_a_disguised_copy_is_listed_and_no_honest_pair_is():
     assert pair.score >= similar.THRESHOLD > max(p.score for p in result.pairs if not p.listed)
 
 
+def test_a_copy_reshaped_statement_by_statement_has_its_sources_canonical_form():
+    """Temporaries put in or taken out, tuple assignments split, definitions, methods and
+    independent assignments reordered, names changed: the canonical form is the source's, up to
+    the names (which copydetect ignores). A change in what the code computes stays visible."""
+    from gan_lab.course.canonical import canonical
+
+    source = """
+class Generator(nn.Module):
+    def __init__(self, noise_dim):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(noise_dim, 256), nn.Linear(256, 784)
+
+    def forward(self, z):
+        h = F.relu(self.fc1(z))
+        out = torch.tanh(self.fc2(h))
+        return out
+
+def sample_noise(batch_size, dim):
+    return 2 * torch.rand(batch_size, dim) - 1
+"""
+    copy = """
+def make_z(n, d):
+    u = torch.rand(n, d)
+    return 2 * u - 1
+
+class Gen(nn.Module):
+    def forward(self, x):
+        return torch.tanh(self.b(F.relu(self.a(x))))
+
+    def __init__(self, nd):
+        super().__init__()
+        self.b = nn.Linear(256, 784)
+        self.a = nn.Linear(nd, 256)
+"""
+    def shape(code):  # the names out, as copydetect sees them
+        return re.sub(r"[A-Za-z_][A-Za-z_0-9]*", "V", canonical(code))
+
+    assert shape(copy) == shape(source)
+    assert shape(copy.replace("2 * u - 1", "u - 0.5")) != shape(source)
+    assert canonical("def broken(:\n") == "def broken(:\n"  # what does not parse is compared as written
+
+
 def test_code_every_answer_shares_weighs_nothing():
     """Do students who share only the class's common answer score zero together?"""
     sources = [_student(f"s{i}", f"\nx{i} = {i}\n") for i in range(10)]

@@ -6,7 +6,11 @@ nothing however a student re-typed them. The engine is copydetect (PyPI; offline
 uploaded): it tokenises Python with pygments, replaces names by their kind (so renaming changes
 nothing), drops comments and whitespace, and its winnowing picks fingerprints from what is left.
 Fingerprints are hashed with a fixed function (copydetect's own ``hash()`` changes with each
-Python process), so a class gets the same answer every time.
+Python process), so a class gets the same answer every time. Before that, each side is put in
+``gan_lab.course.canonical``'s form (Python's own ``ast``): a temporary used once is put back
+where it is used, tuple assignments are split, and definitions and independent assignments
+take a fixed order, so a copy reshaped statement by statement reads like its source again. The
+side-by-side view shows the code in that form.
 
 Short TODOs whose correct answers all look alike must not flag honest students, so a shared
 fingerprint weighs by how rare it is in the class: one that ``df`` of the ``n`` submissions hold
@@ -43,6 +47,7 @@ GUARANTEE = 25  # every match this long is found (winnowing window = GUARANTEE -
 RIVALS = 5  # a pair is scored against the 5th best match either student has elsewhere
 THRESHOLD = 0.35  # a listed pair's similarity exceeds that rival match by at least this much
 MIN_WEIGHT = 10.0  # and it shares at least this much weighted code
+CANONICAL = True  # compare code in gan_lab.course.canonical's form (temporaries put back, fixed order)
 
 
 @dataclasses.dataclass
@@ -145,12 +150,16 @@ def _stable_hash(text: str) -> int:
 
 
 def fingerprint(code: str, boilerplate: frozenset = frozenset()):
-    """copydetect's fingerprint of ``code`` (its filtering and winnowing), hashed with a fixed
-    function; the fingerprints in ``boilerplate`` left out. Has what copydetect's
-    ``compare_files`` reads."""
+    """copydetect's fingerprint of ``code`` (its filtering and winnowing) after
+    ``gan_lab.course.canonical`` (when ``CANONICAL``), hashed with a fixed function; the
+    fingerprints in ``boilerplate`` left out. Has what copydetect's ``compare_files`` reads."""
     import numpy as np
     from copydetect.utils import filter_code, get_token_coverage, winnow
 
+    if CANONICAL:
+        from gan_lab.course.canonical import canonical
+
+        code = canonical(code)
     filtered, offsets = filter_code(code, "code.py", "python")
     grams = np.array([_stable_hash(filtered[i:i + NOISE]) for i in range(len(filtered) - NOISE + 1)],
                      dtype=np.int64)
