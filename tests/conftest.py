@@ -203,14 +203,14 @@ def in_own_process(module: str, function: str):
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def follow_up_corpus(root):
-    """The graded corpus copied to ``root``, then what an instructor does there afterwards
-    (``corpus.follow_ups``): its outcomes."""
+def follow_up_corpus(root, graded=None):
+    """The graded corpus (``graded``, else the background's) copied to ``root``, then what an
+    instructor does there afterwards (``corpus.follow_ups``): its outcomes."""
     import shutil
 
     import corpus
 
-    graded, _, _ = EARLY.wait("graded_corpus")
+    graded = graded or EARLY.wait("graded_corpus")[0]
     shutil.copytree(graded, root / "course")
     return corpus.follow_ups(root / "course")
 
@@ -246,9 +246,10 @@ class EarlySetups:
     """The costliest set-ups, started in a background thread before the first test when a
     collected test reads them: the graded course, the graded corpus, its serial reference, the
     toy lab graded in Chinese, lab 1 graded twice, the solved labs run as a student runs them,
-    the corpus's follow-ups (a hold released, re-grades), and two long computations of their own (a CPU torch.compile, the toy's CPU budget), about
-    750 CPU-seconds together. They run while the other tests do, filling the cores
-    those leave idle, and the tests that read them run last
+    the corpus's follow-ups (a hold released, re-grades), and two long computations of their own
+    (a CPU torch.compile, the toy's CPU budget): several hundred CPU-seconds together
+    (``benchmarks/RESULTS.md``). They run while the other tests do, filling the cores those
+    leave idle, and the tests that read them run last
     (``pytest_collection_modifyitems``). The shared ``small_mnist`` and ``course`` come from the
     same thread; a run that needs none of them makes everything in the fixtures."""
 
@@ -419,15 +420,9 @@ def graded_twice(course, tmp_path_factory):
 @pytest.fixture(scope="session")
 def corpus_follow_ups(graded_corpus, tmp_path_factory):
     """Releasing a hold and re-grading, in a copy of the graded corpus (``follow_up_corpus``)."""
-    import shutil
-
-    import corpus
-
     if EARLY.started("corpus_follow_ups"):
         return EARLY.wait("corpus_follow_ups")
-    root = tmp_path_factory.mktemp("corpus_follow_ups") / "course"
-    shutil.copytree(graded_corpus[0], root)
-    return corpus.follow_ups(root)
+    return follow_up_corpus(tmp_path_factory.mktemp("corpus_follow_ups"), graded_corpus[0])
 
 
 @pytest.fixture(scope="session")
